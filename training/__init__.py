@@ -1,0 +1,1 @@
+"""flashpoint.training: corpus tools, base-encoder provisioning, fine-tuning, evaluation and export."""
