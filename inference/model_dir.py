@@ -1,0 +1,59 @@
+"""The model directory: what a trained flashpoint model is on disk.
+
+    manifest.json      format version, library versions, labels, tokenizer settings, files
+    config.yaml        the resolved training config
+    ontology.yaml      event types and roles (the label order of every head)
+    tokenizer.json     the XLM-R unigram tokenizer of the base encoder
+    thresholds.json    per-type decision thresholds tuned on the dev split
+    model.safetensors  PyTorch weights (encoder + heads), never pickle
+    encoder_config.json
+    onnx/encoder.onnx, onnx/tagger.onnx             fp32 export
+    onnx/encoder.int8.onnx, onnx/tagger.int8.onnx   dynamic int8 (the default runtime)
+    metrics.json, confusion_test.png, training_log.jsonl
+
+Reading it needs only the standard library, pyyaml and pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from packaging.version import Version
+
+from flashpoint import __version__
+from flashpoint.ontology import Ontology
+
+FORMAT = "flashpoint-model"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+logger = logging.getLogger(__name__)
+
+
+class ModelDirError(ValueError):
+    """The directory is not a usable flashpoint model; the message says what is missing."""
+
+
+def read_manifest(model_dir: Path) -> dict:
+    path = model_dir / MANIFEST
+    if not path.is_file():
+        raise ModelDirError(f"{model_dir} is not a flashpoint model directory (no {MANIFEST})")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelDirError(f"{path}: unsupported model format {manifest.get('format')} v{manifest.get('format_version')}")
+    written_by = manifest.get("versions", {}).get("flashpoint")
+    if written_by and Version(written_by) > Version(__version__):
+        logger.warning("model %s was written by flashpoint %s, newer than this %s", model_dir, written_by, __version__)
+    return manifest
+
+
+def read_ontology(model_dir: Path, manifest: dict) -> Ontology:
+    ontology = Ontology.from_yaml(model_dir / "ontology.yaml")
+    if ontology.type_ids != manifest["labels"]["types"] or ontology.role_ids != manifest["labels"]["roles"]:
+        raise ModelDirError(f"{model_dir}: ontology.yaml disagrees with the manifest's label order")
+    return ontology
+
+
+def read_thresholds(model_dir: Path) -> dict[str, float]:
+    return {k: float(v) for k, v in json.loads((model_dir / "thresholds.json").read_text()).items()}

@@ -1,0 +1,78 @@
+"""Output writers: JSONL (the score contract), CSV and Parquet (one flat row per event).
+
+Flat rows are ACLED-like: one row per event with its type, score, actors, targets,
+places, times and fatalities joined by " | ", and the evidence sentence. A document
+with no event, or one that failed, still gets one row (event columns empty), so
+that every input keeps exactly one visible status in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+FLAT_COLUMNS = [
+    "id", "status", "error", "lang", "date", "event_index", "type", "score", "sentence_index",
+    "actors", "targets", "locations", "times", "fatalities", "sentence",
+]
+_ROLE_COLUMNS = {"actor": "actors", "target": "targets", "location": "locations", "time": "times",
+                 "fatalities": "fatalities"}
+
+
+def flat_rows(document: dict) -> list[dict]:
+    base = {"id": document["id"], "status": document["status"], "error": document.get("error"),
+            "lang": document.get("lang"), "date": document.get("date")}
+    if not document["events"]:
+        return [{**{c: None for c in FLAT_COLUMNS}, **base}]
+    rows = []
+    for index, event in enumerate(document["events"]):
+        row = {**base, "event_index": index, "type": event["type"], "score": event["score"],
+               "sentence_index": event["sentence_index"], "sentence": event["sentence"]}
+        for role, column in _ROLE_COLUMNS.items():
+            row[column] = " | ".join(a["text"] for a in event["arguments"].get(role, [])) or None
+        rows.append(row)
+    return rows
+
+
+def output_format(path: Path) -> str:
+    name = path.name.lower()
+    for suffix, kind in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".csv", "csv"), (".parquet", "parquet")):
+        if name.endswith(suffix):
+            return kind
+    raise ValueError(f"{path}: unknown output format (use .jsonl, .csv or .parquet)")
+
+
+def encode_chunk(documents: list[dict], kind: str, with_header: bool) -> bytes:
+    """Serialise one chunk of results for appending to a JSONL or CSV file."""
+    if kind == "jsonl":
+        return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents).encode("utf-8")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FLAT_COLUMNS, lineterminator="\n")
+    if with_header:
+        writer.writeheader()
+    for document in documents:
+        writer.writerows(flat_rows(document))
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_parquet_part(documents: list[dict], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [row for d in documents for row in flat_rows(d)]
+    schema = pa.schema([(c, pa.int64() if c in ("event_index", "sentence_index") else
+                         pa.float64() if c == "score" else pa.string()) for c in FLAT_COLUMNS])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+
+
+def merge_parquet_parts(parts: list[Path], destination: Path) -> None:
+    import pyarrow.parquet as pq
+
+    if not parts:
+        return
+    schema = pq.read_schema(parts[0])
+    with pq.ParquetWriter(destination, schema) as writer:
+        for part in parts:
+            writer.write_table(pq.read_table(part))

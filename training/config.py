@@ -1,0 +1,120 @@
+"""Training configuration: a strict pydantic schema over YAML, with dotted overrides.
+
+Every key is declared here; an unknown key or a bad value fails before any work
+starts, with one message per problem naming its dotted path (``training.lr``)
+and what was expected. The resolved config (overrides applied, defaults filled)
+is saved in the model directory, so a model always says how it was made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Strict):
+    corpus: list[str] = Field(default_factory=lambda: ["data/corpus"], description="corpus files or directories")
+    languages: list[str] | None = Field(default=None, description="keep only these languages")
+    max_records_per_split: int | None = Field(default=None, ge=1, description="cap per split, for tiny runs")
+
+
+class ModelConfig(_Strict):
+    base: str = Field(default="multilingual-e5-small", description="'multilingual-e5-small' or a BertModel directory")
+    num_layers: int | None = Field(default=None, ge=1, le=12, description="keep only the first N encoder layers")
+    max_length: int = Field(default=128, ge=16, le=512)
+    stride: int = Field(default=32, ge=0)
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _stride_fits(self) -> "ModelConfig":
+        if self.stride >= self.max_length - 2:
+            raise ValueError(f"stride ({self.stride}) must be smaller than max_length - 2 ({self.max_length - 2})")
+        return self
+
+
+class TrainingConfig(_Strict):
+    epochs: int = Field(default=4, ge=1)
+    max_steps: int | None = Field(default=None, ge=1, description="stop after this many optimiser steps")
+    batch_size: int = Field(default=16, ge=1)
+    learning_rate: float = Field(default=5e-5, gt=0)
+    head_learning_rate: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    warmup_ratio: float = Field(default=0.06, ge=0, lt=1)
+    freeze_embeddings: bool = True
+    freeze_layers: int = Field(default=0, ge=0, description="freeze the lowest N encoder layers")
+    argument_loss_weight: float = Field(default=1.0, ge=0)
+    patience: int = Field(default=1, ge=0, description="epochs without dev improvement before stopping")
+    threads: int = Field(default=2, ge=1)
+    gradient_clip: float = Field(default=1.0, gt=0)
+
+
+class ExportConfig(_Strict):
+    onnx: bool = True
+    quantize: bool = True
+
+
+class Config(_Strict):
+    seed: int = 13
+    ontology: str = "configs/ontology/conflict.yaml"
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message lists every problem by path."""
+
+
+def _format(error: ValidationError, source: str) -> str:
+    lines = [f"invalid config {source}:"]
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"  {path}: unknown key")
+        else:
+            lines.append(f"  {path}: {item['msg']} (got {item.get('input')!r})")
+    return "\n".join(lines)
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` overrides; values are parsed as YAML scalars."""
+    for override in overrides:
+        if "=" not in override:
+            raise ConfigError(f"override {override!r} must look like section.key=value")
+        path, value = override.split("=", 1)
+        node = raw
+        parts = path.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {override!r}: {part} is not a section")
+        node[parts[-1]] = yaml.safe_load(value)
+    return raw
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Read, override and validate a config; raise :class:`ConfigError` naming each problem."""
+    raw: dict[str, Any] = {}
+    source = str(path) if path else "(defaults)"
+    if path is not None:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"invalid config {source}: the top level must be a mapping")
+        raw = loaded or {}
+    raw = apply_overrides(raw, overrides or [])
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_format(error, source)) from None
+
+
+def dump_config(config: Config, path: Path) -> None:
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), encoding="utf-8")

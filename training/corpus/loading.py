@@ -1,0 +1,60 @@
+"""Reading the corpus: JSONL record files into a ``datasets.Dataset`` or plain dicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DOCUMENTS_FILE = "documents.jsonl"
+
+
+def corpus_files(paths: list[str | Path]) -> list[Path]:
+    """Expand files and directories into the sorted list of record files they hold."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.jsonl")) if p.name != DOCUMENTS_FILE)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"corpus path {path} does not exist")
+    if not files:
+        raise FileNotFoundError(f"no .jsonl record files under {', '.join(map(str, paths))}")
+    return files
+
+
+def read_records(paths: list[str | Path]) -> list[dict]:
+    """Records as dicts, each with ``_source`` (file:line) for error messages."""
+    records: list[dict] = []
+    for file in corpus_files(paths):
+        with file.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    record = json.loads(line)
+                    record["_source"] = f"{file}:{number}"
+                    records.append(record)
+    return records
+
+
+def load_dataset(paths: list[str | Path]):
+    """The corpus as a Hugging Face ``datasets.Dataset`` (for users' own analysis)."""
+    import datasets
+
+    return datasets.load_dataset(
+        "json", data_files=[str(f) for f in corpus_files(paths)], split="train"
+    )
+
+
+def read_documents(paths: list[str | Path]) -> list[dict]:
+    """Article metadata from every ``documents.jsonl`` found under ``paths``."""
+    documents: list[dict] = []
+    for path in map(Path, paths):
+        candidates = sorted(path.rglob(DOCUMENTS_FILE)) if path.is_dir() else []
+        for file in candidates:
+            with file.open(encoding="utf-8") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if line.strip():
+                        document = json.loads(line)
+                        document["_source"] = f"{file}:{number}"
+                        documents.append(document)
+    return documents

@@ -1,0 +1,286 @@
+"""Fine-tune the event model from a config and write a self-contained model directory.
+
+``train(config, output_dir)`` is the plain function; the ``flashpoint train`` CLI
+wraps it. Steps: provision the base encoder offline, load the corpus with
+``datasets``, window and label it with the serving tokeniser, fine-tune with
+AdamW (progress bar with loss and ETA, dev evaluation each epoch, early stopping
+on the dev score), tune per-type thresholds on dev, then save, export to ONNX,
+and evaluate the exported runtime on dev and test. The directory is assembled
+under ``<output_dir>.partial`` and renamed at the end, so an interrupted run never
+leaves something that looks like a finished model.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import platform
+import random
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
+from transformers import BertConfig, get_linear_schedule_with_warmup
+
+from flashpoint import __version__
+from flashpoint.model_dir import FORMAT, FORMAT_VERSION, MANIFEST
+from flashpoint.ontology import Ontology
+from flashpoint.pipeline import Pipeline
+from flashpoint.runtime import load as load_runtime
+from flashpoint.spans import IGNORE
+from flashpoint.tokenization import WindowTokenizer
+from flashpoint.training.base_encoder import ensure_base_encoder
+from flashpoint.training.config import Config, dump_config
+from flashpoint.training.corpus.loading import load_dataset
+from flashpoint.training.evaluate import evaluate_records, plot_confusion, tune_thresholds, write_metrics
+from flashpoint.training.export import export_onnx
+from flashpoint.training.features import Example, collate, featurize, length_bucketed_batches
+from flashpoint.training.model import EventModel, TorchBackend
+
+logger = logging.getLogger(__name__)
+WEIGHTS = "model.safetensors"
+ENCODER_CONFIG = "encoder_config.json"
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_base(config: Config) -> Path:
+    if config.model.base == "multilingual-e5-small":
+        return ensure_base_encoder()
+    path = Path(config.model.base)
+    if not (path / "config.json").is_file() or not (path / "tokenizer.json").is_file():
+        raise FileNotFoundError(f"model.base {path} must hold config.json, model.safetensors and tokenizer.json")
+    return path
+
+
+def build_model(config: Config, ontology: Ontology, base: Path) -> EventModel:
+    """The event model with the pretrained encoder (cut to ``num_layers`` if set)."""
+    encoder_config = BertConfig.from_pretrained(base)
+    if config.model.num_layers:
+        encoder_config.num_hidden_layers = config.model.num_layers
+    encoder_config.hidden_dropout_prob = config.model.dropout
+    model = EventModel(encoder_config, len(ontology.type_ids), len(ontology.role_ids), config.model.dropout)
+    pretrained = load_file(str(base / "model.safetensors"))
+    wanted = model.encoder.state_dict()
+    missing = [k for k in wanted if k not in pretrained]
+    if missing:
+        raise ValueError(f"base encoder {base} lacks weights: {', '.join(missing[:5])}")
+    model.encoder.load_state_dict({k: pretrained[k] for k in wanted})
+    model.reset_argument_layer()
+    return model
+
+
+def split_records(records: list[dict], config: Config) -> dict[str, list[dict]]:
+    if config.data.languages:
+        records = [r for r in records if r["lang"] in set(config.data.languages)]
+    splits = {s: [r for r in records if r["split"] == s] for s in ("train", "dev", "test")}
+    if config.data.max_records_per_split:
+        splits = {s: rs[: config.data.max_records_per_split] for s, rs in splits.items()}
+    for split in ("train", "dev"):
+        if not splits[split]:
+            raise ValueError(f"the corpus {config.data.corpus} has no {split} records")
+    return splits
+
+
+def _freeze(model: EventModel, config: Config) -> None:
+    if config.training.freeze_embeddings:
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    for layer in model.encoder.encoder.layer[: config.training.freeze_layers]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+
+
+def _optimizer(model: EventModel, config: Config) -> torch.optim.Optimizer:
+    heads = {id(p) for m in (model.type_head, model.type_embedding, model.tag_head) for p in m.parameters()}
+    body = [p for p in model.parameters() if p.requires_grad and id(p) not in heads]
+    head = [p for p in model.parameters() if p.requires_grad and id(p) in heads]
+    return torch.optim.AdamW(
+        [{"params": body, "lr": config.training.learning_rate},
+         {"params": head, "lr": config.training.head_learning_rate}],
+        weight_decay=config.training.weight_decay,
+    )
+
+
+def _loss(model: EventModel, batch, argument_weight: float) -> torch.Tensor:
+    type_logits, states = model.encode(batch.input_ids, batch.attention_mask)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(type_logits, batch.type_labels)
+    if len(batch.pair_rows) and argument_weight > 0:
+        tag_logits = model.tag(states[batch.pair_rows], batch.attention_mask[batch.pair_rows], batch.pair_types)
+        loss = loss + argument_weight * torch.nn.functional.cross_entropy(
+            tag_logits.reshape(-1, tag_logits.shape[-1]), batch.pair_tags.reshape(-1), ignore_index=IGNORE
+        )
+    return loss
+
+
+def _dev_score(metrics: dict) -> float:
+    """Model selection: mean of type micro-F1 and argument exact F1 given gold types."""
+    return (metrics["types"]["micro"]["f1"] + metrics["arguments"]["given_gold_types"]["exact"]["all"]["f1"]) / 2
+
+
+def _log(path: Path, entry: dict) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
+
+
+def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path:
+    """Train, save, export and evaluate; return the finished model directory."""
+    output_dir = Path(output_dir)
+    staging = output_dir.with_name(output_dir.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    log_path = staging / "training_log.jsonl"
+    started = time.time()
+    seed_everything(config.seed)
+    torch.set_num_threads(config.training.threads)
+
+    ontology = Ontology.from_yaml(config.ontology)
+    base = resolve_base(config)
+    tokenizer = WindowTokenizer(base / "tokenizer.json", config.model.max_length, config.model.stride)
+    records = load_dataset(config.data.corpus).to_list()
+    splits = split_records(records, config)
+    logger.info("corpus: %s", {s: len(r) for s, r in splits.items()})
+    train_examples = featurize(splits["train"], tokenizer, ontology)
+
+    model = build_model(config, ontology, base)
+    _freeze(model, config)
+    optimizer = _optimizer(model, config)
+    steps_per_epoch = -(-len(train_examples) // config.training.batch_size)
+    total_steps = steps_per_epoch * config.training.epochs
+    if config.training.max_steps:
+        total_steps = min(total_steps, config.training.max_steps)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.training.warmup_ratio * total_steps), total_steps)
+    generator = np.random.default_rng(config.seed)
+    dev_pipeline = Pipeline(TorchBackend(model), tokenizer, ontology, {t: 0.5 for t in ontology.type_ids})
+
+    best_score, best_state, best_epoch, stale, step = -1.0, None, 0, 0, 0
+    for epoch in range(1, config.training.epochs + 1):
+        model.train()
+        batches = length_bucketed_batches(train_examples, config.training.batch_size, generator)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{config.training.epochs}", unit="step", disable=not progress)
+        running = None
+        for examples in bar:
+            loss = _loss(model, collate(examples), config.training.argument_loss_weight)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.training.gradient_clip)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+            bar.set_postfix(loss=f"{running:.4f}", step=step)
+            if step % 20 == 0:
+                _log(log_path, {"step": step, "epoch": epoch, "loss": round(running, 5), "elapsed_s": round(time.time() - started, 1)})
+            if config.training.max_steps and step >= config.training.max_steps:
+                break
+        dev_metrics = evaluate_records(dev_pipeline, splits["dev"])
+        score = _dev_score(dev_metrics)
+        _log(log_path, {"epoch": epoch, "step": step, "dev_score": round(score, 4),
+                        "dev_type_micro_f1": dev_metrics["types"]["micro"]["f1"],
+                        "dev_argument_f1_given_types": dev_metrics["arguments"]["given_gold_types"]["exact"]["all"]["f1"],
+                        "elapsed_s": round(time.time() - started, 1)})
+        tqdm.write(f"epoch {epoch}: dev type micro-F1 {dev_metrics['types']['micro']['f1']:.3f}, "
+                   f"argument F1 (gold types) {dev_metrics['arguments']['given_gold_types']['exact']['all']['f1']:.3f}")
+        if score > best_score:
+            best_score, best_epoch, stale = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            stale += 1
+            if stale > config.training.patience:
+                tqdm.write(f"early stopping: no dev improvement for {stale} epoch(s)")
+                break
+        if config.training.max_steps and step >= config.training.max_steps:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+
+    dev_scores, _ = dev_pipeline.score_sentences([r["text"] for r in splits["dev"]])
+    y_dev = np.zeros_like(dev_scores, dtype=int)
+    for i, record in enumerate(splits["dev"]):
+        for event in record["events"]:
+            y_dev[i, ontology.type_index[event["type"]]] = 1
+    thresholds = tune_thresholds(dev_scores, y_dev, ontology.type_ids)
+
+    save_model(model, staging, config, ontology, base, thresholds, tokenizer, best_epoch, started)
+    if config.export.onnx:
+        graphs = export_onnx(model, staging, quantize=config.export.quantize)
+        _update_manifest(staging, {"onnx": graphs})
+        metrics = evaluate_saved(staging, splits, graphs)
+        metrics["training"] = {"best_epoch": best_epoch, "steps": step, "wall_time_s": round(time.time() - started, 1),
+                               "train_windows": len(train_examples), "seed": config.seed}
+        write_metrics(metrics, staging / "metrics.json")
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    staging.rename(output_dir)
+    return output_dir
+
+
+def save_model(model: EventModel, directory: Path, config: Config, ontology: Ontology, base: Path,
+               thresholds: dict[str, float], tokenizer: WindowTokenizer, best_epoch: int, started: float) -> None:
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(directory / WEIGHTS))
+    encoder_config = model.encoder.config.to_dict()
+    encoder_config.pop("_attn_implementation_autoset", None)
+    (directory / ENCODER_CONFIG).write_text(json.dumps(encoder_config, indent=2, default=str))
+    dump_config(config, directory / "config.yaml")
+    ontology.to_yaml(directory / "ontology.yaml")
+    shutil.copyfile(tokenizer.path, directory / "tokenizer.json")
+    (directory / "thresholds.json").write_text(json.dumps(thresholds, indent=2))
+    import transformers
+
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"flashpoint": __version__, "torch": torch.__version__, "transformers": transformers.__version__,
+                     "python": platform.python_version()},
+        "base_model": json.loads((base / "SOURCE.json").read_text()) if (base / "SOURCE.json").is_file() else str(base),
+        "labels": {"types": ontology.type_ids, "roles": ontology.role_ids},
+        "tokenizer": {"file": "tokenizer.json", "max_length": tokenizer.max_length, "stride": tokenizer.stride},
+        "weights": WEIGHTS,
+        "encoder_config": ENCODER_CONFIG,
+        "best_epoch": best_epoch,
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+
+def _update_manifest(directory: Path, changes: dict) -> None:
+    path = directory / MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest.update(changes)
+    path.write_text(json.dumps(manifest, indent=2))
+
+
+def evaluate_saved(model_dir: Path, splits: dict[str, list[dict]], graphs: dict) -> dict:
+    """Metrics of the exported runtime: dev and test, for every exported precision."""
+    metrics: dict = {}
+    for precision in graphs:
+        extractor = load_runtime(model_dir, precision=precision)
+        for split in ("dev", "test"):
+            if splits.get(split):
+                metrics.setdefault(split, {})[precision] = evaluate_records(extractor.pipeline, splits[split])
+    if splits.get("test"):
+        headline = "int8" if "int8" in graphs else "fp32"
+        plot_confusion(metrics["test"][headline]["confusion"], model_dir / "confusion_test.png",
+                       f"test split, {headline} runtime: gold vs predicted type")
+    return metrics
+
+
+def load_torch_model(model_dir: str | Path) -> tuple[EventModel, dict]:
+    """The saved PyTorch model (for evaluation, parity tests and re-export)."""
+    model_dir = Path(model_dir)
+    manifest = json.loads((model_dir / MANIFEST).read_text())
+    encoder_config = BertConfig.from_dict(json.loads((model_dir / manifest["encoder_config"]).read_text()))
+    labels = manifest["labels"]
+    model = EventModel(encoder_config, len(labels["types"]), len(labels["roles"]))
+    model.load_state_dict(load_file(str(model_dir / manifest["weights"])))
+    return model.eval(), manifest
