@@ -70,6 +70,26 @@ def extract(
     typer.echo(json.dumps(document.to_dict(), ensure_ascii=False, indent=2))
 
 
+@app.command()
+def show(
+    scored: Annotated[Path, typer.Argument(help="a .jsonl written by `flashpoint score`")],
+) -> None:
+    """Print the events of a score output, one block per document."""
+    with scored.open(encoding="utf-8") as handle:
+        for line in handle:
+            document = json.loads(line)
+            if document["status"] == "error":
+                typer.echo(f"\n# {document['id']}: ERROR {document['error']}")
+                continue
+            typer.echo(f"\n# {document['id']} ({document['lang']}{', ' + document['date'] if document.get('date') else ''}):"
+                       f" {len(document['events'])} event(s)")
+            for event in document["events"]:
+                typer.echo(f"  - {event['type']} ({event['score']:.2f}) sentence {event['sentence_index']}: {event['sentence']}")
+                for role, spans in event["arguments"].items():
+                    if spans:
+                        typer.echo(f"      {role:10} " + " | ".join(s["text"] for s in spans))
+
+
 def _register_plugins() -> None:
     for entry_point in entry_points(group="flashpoint.cli"):
         try:

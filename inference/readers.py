@@ -125,7 +125,7 @@ def read_text_directory(path: Path) -> Iterator[InputRecord]:
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML page: scripts, styles and navigation dropped, blocks kept apart."""
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(html)
     for selector in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form"):

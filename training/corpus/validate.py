@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.records import Document, Record
 
-NEAR_DUPLICATE_JACCARD = 0.6
+NEAR_DUPLICATE_JACCARD = 0.5
 _SHINGLE_MAX_DOCUMENT_FREQUENCY = 60
 _SCRIPT_OF_LANGUAGE = {"ar": "ARABIC", "fa": "ARABIC", "ur": "ARABIC", "ru": "CYRILLIC", "uk": "CYRILLIC",
                        "bg": "CYRILLIC", "zh": "CJK", "ja": "CJK", "hi": "DEVANAGARI"}

@@ -1,0 +1,108 @@
+"""Markup parsing, corpus building, validation and statistics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from flashpoint.training.corpus.build import assign_splits, build_corpus
+from flashpoint.training.corpus.loading import load_dataset, read_documents, read_records
+from flashpoint.training.corpus.markup import MarkupError, parse_marked
+from flashpoint.training.corpus.stats import corpus_stats
+from flashpoint.training.corpus.validate import validate_records
+
+
+def test_markup_gives_offsets_per_event_and_allows_nesting(ontology):
+    parsed = parse_marked(
+        "[actor#1|Jets] hit [target#1|a depot] in [location#1|Idlib] on [time#1,2|Monday] while "
+        "[actor#2|police] shot [target#2|[fatalities#2|two] men].",
+        ["air_drone_strike", "attack"], ontology,
+    )
+    text = parsed.text
+    assert "[" not in text and "|" not in text
+    spans = {(e["type"], a["role"], text[a["start"]:a["end"]]) for e in parsed.events for a in e["arguments"]}
+    assert ("air_drone_strike", "time", "Monday") in spans and ("attack", "time", "Monday") in spans
+    assert ("attack", "fatalities", "two") in spans and ("attack", "target", "two men") in spans
+    assert ("air_drone_strike", "actor", "police") not in spans
+
+
+@pytest.mark.parametrize("marked, types, message", [
+    ("[actor|Jets] struck.", ["air_strike"], "unknown event type"),
+    ("[killer|Jets] struck.", ["attack"], "unknown role"),
+    ("[actor#2|Jets] struck.", ["attack"], "refers to event 2"),
+    ("[actor|Jets struck.", ["attack"], "never closed"),
+    ("[actor| Jets] struck.", ["attack"], "surrounding spaces"),
+])
+def test_markup_errors_say_why(ontology, marked, types, message):
+    with pytest.raises(MarkupError, match=message):
+        parse_marked(marked, types, ontology)
+
+
+def test_splits_cycle_by_batch():
+    splits = assign_splits([f"b-{i:02d}" for i in range(1, 13)])
+    assert list(splits.values()).count("test") == 2 and list(splits.values()).count("dev") == 2
+
+
+def test_fixture_corpus_builds_loads_and_validates(repo, ontology, tmp_path):
+    build_corpus(repo / "tests/data/shards", tmp_path, ontology)
+    for name in ("en.jsonl", "fr.jsonl", "ar.jsonl", "documents.jsonl"):
+        assert (tmp_path / name).read_text() == (repo / "tests/data/corpus" / name).read_text()
+    records = read_records([tmp_path])
+    assert validate_records(records, ontology, read_documents([tmp_path])) == []
+    dataset = load_dataset([tmp_path])
+    assert len(dataset) == len(records)
+    stats = corpus_stats(records, ontology)
+    assert stats["summary"]["en"]["records"] == 24
+    assert stats["types"]["air_drone_strike"]["en"]["train"] == 1
+
+
+def _record(**overrides):
+    record = {"id": "r1", "lang": "en", "text": "Police arrested three men in Kano on Friday.", "split": "train",
+              "events": [{"type": "arrests", "arguments": [{"role": "actor", "start": 0, "end": 6}]}],
+              "_source": "x.jsonl:1"}
+    record.update(overrides)
+    return record
+
+
+def test_validator_names_each_bad_record(ontology):
+    bad = [
+        _record(id="offsets", events=[{"type": "arrests", "arguments": [{"role": "actor", "start": 40, "end": 90}]}]),
+        _record(id="type", text="Soldiers detained a journalist in Goma.", events=[{"type": "detention", "arguments": []}]),
+        _record(id="role", text="Troops detained a reporter at Bunia airport.", events=[{"type": "arrests", "arguments": [{"role": "victim", "start": 0, "end": 6}]}]),
+        _record(id="space", text="Guards seized a lorry full of rifles at the border post.", events=[{"type": "arrests", "arguments": [{"role": "actor", "start": 0, "end": 7}]}]),
+        _record(id="lang", lang="ar", text="This sentence is plainly written in English, not Arabic."),
+        _record(id="split", split="validation"),
+    ]
+    problems = validate_records(bad, ontology)
+    flagged = {p.record_id for p in problems}
+    assert flagged == {"offsets", "type", "role", "space", "lang", "split"}
+    assert all(str(p).startswith("x.jsonl:1 [") for p in problems)
+
+
+def test_validator_finds_duplicates_and_cross_split_near_duplicates(ontology):
+    records = [
+        _record(id="a", text="Gunmen killed 12 villagers in Zamfara State on Tuesday, police said."),
+        _record(id="b", text="Gunmen killed 12 villagers in Zamfara State on Tuesday, police said."),
+        _record(id="c", split="test", text="Gunmen killed 40 villagers in Zamfara State on Monday, police said."),
+        _record(id="d", split="test", text="A landslide buried part of a mining camp in North Kivu after heavy rain."),
+    ]
+    for r in records:
+        r["events"] = []
+    problems = {p.record_id: p.message for p in validate_records(records, ontology)}
+    assert "duplicate text" in problems["b"]
+    assert "near-duplicate" in problems["c"]
+    assert "d" not in problems
+
+
+def test_cli_validate_exits_non_zero(repo, tmp_path):
+    bad = _record(events=[{"type": "arrests", "arguments": [{"role": "actor", "start": 3, "end": 2}]}])
+    bad.pop("_source")
+    (tmp_path / "bad.jsonl").write_text(json.dumps(bad) + "\n")
+    result = subprocess.run([sys.executable, "-m", "flashpoint.cli", "corpus", "validate", str(tmp_path),
+                             "--ontology", str(repo / "configs/ontology/conflict.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "bad.jsonl:1 [r1]" in result.stdout

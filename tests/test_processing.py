@@ -1,0 +1,81 @@
+"""Tokenisation windows, role tags and sentence splitting: the shared pre/post-processing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from flashpoint.sentences import split_sentences
+from flashpoint.spans import BEGIN, IGNORE, INSIDE, N_TAGS, OUTSIDE, decode_role_tags, encode_role_tags
+from flashpoint.tokenization import WindowTokenizer
+from flashpoint.training.base_encoder import ensure_base_encoder
+
+ROLES = ["actor", "target", "location", "time", "fatalities"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return WindowTokenizer(ensure_base_encoder() / "tokenizer.json", max_length=16, stride=4)
+
+
+def test_long_text_is_windowed_not_truncated(tokenizer):
+    text = " ".join(f"word{i}" for i in range(60))
+    windows = tokenizer.encode([text])[0]
+    assert len(windows) > 1
+    assert all(len(w.ids) <= 16 for w in windows)
+    covered = set()
+    for w in windows:
+        covered |= {tuple(o) for o in w.offsets.tolist() if o[0] >= 0}
+    full = tokenizer.tokenizer.encode(text, add_special_tokens=False)
+    assert len(covered) == len(full.ids)
+    assert windows[0].offsets[-2][1] > windows[1].offsets[1][0]  # consecutive windows overlap
+
+
+def test_offsets_skip_the_space_of_sentencepiece_tokens(tokenizer):
+    text = "Jets struck  Idlib."
+    window = tokenizer.encode([text])[0][0]
+    for start, end in window.offsets.tolist():
+        if start >= 0 and end > start:
+            assert not text[start].isspace()
+
+
+def _one_hot(tags: np.ndarray) -> np.ndarray:
+    probabilities = np.zeros(tags.shape + (N_TAGS,), dtype=np.float32)
+    for index in np.ndindex(tags.shape):
+        probabilities[index + (max(tags[index], 0),)] = 1.0
+    return probabilities
+
+
+def test_role_tags_round_trip_with_overlapping_roles(tokenizer):
+    tokenizer = WindowTokenizer(tokenizer.path, max_length=64, stride=8)
+    text = "Gunmen killed five villagers in Zamfara State on Tuesday."
+    spans = [("actor", 0, 6), ("target", 14, 28), ("fatalities", 14, 18), ("location", 32, 45), ("time", 49, 56)]
+    window = tokenizer.encode([text])[0][0]
+    tags = encode_role_tags(window.offsets, spans, ROLES)
+    assert (tags[0] == IGNORE).all() and (tags[-1] == IGNORE).all()
+    assert set(np.unique(tags[1:-1])) <= {OUTSIDE, BEGIN, INSIDE}
+    decoded = decode_role_tags(_one_hot(tags), window.offsets, ROLES, text)
+    assert sorted((d.role, d.start, d.end) for d in decoded) == sorted(spans)
+
+
+def test_decoder_trims_punctuation_and_keeps_bracketed_abbreviations():
+    text = "the Syrian Arab Army (SAA), said"
+    offsets = np.array([[-1, -1], [0, 3], [4, 10], [11, 15], [16, 20], [21, 26], [26, 27], [28, 32], [-1, -1]])
+    tags = np.zeros((len(offsets), 1), dtype=int)
+    tags[1, 0] = BEGIN
+    tags[2:7, 0] = INSIDE
+    decoded = decode_role_tags(_one_hot(tags), offsets, ["actor"], text)
+    assert [text[d.start:d.end] for d in decoded] == ["the Syrian Arab Army (SAA)"]
+
+
+@pytest.mark.parametrize("lang, text, expected", [
+    ("en", "Dr. Smith said 3 died. Police arrested 2 men.", 2),
+    ("fr", "M. Dupont a été arrêté. Les gendarmes ont saisi 3 kg d'explosifs.", 2),
+    ("ar", "هل انتهت المعارك؟ قال الجيش إن القتال مستمر.", 2),
+    ("tr", "Dr. Ali yaralandı. Saldırganlar kaçtı.", 2),
+    ("en", "HEADLINE WITHOUT STOP\n\nBody sentence one. Body two.", 3),
+])
+def test_sentence_splitting(lang, text, expected):
+    sentences = split_sentences(text, lang)
+    assert len(sentences) == expected
+    assert all(text[s.start:s.end] == s.text for s in sentences)

@@ -1,0 +1,114 @@
+"""The ONNX runtime: one contract for every backend, parity with PyTorch, no torch at run time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import flashpoint
+from flashpoint.pipeline import Pipeline
+from flashpoint.runtime import OnnxBackend
+from flashpoint.tokenization import pad_batch
+
+TEXTS = [
+    "Government warplanes bombed a market in Sarmada on Tuesday, killing nine people.",
+    "La police a interpellé douze manifestants à Dakar mardi soir.",
+    "اعتقلت قوات الأمن خمسة مطلوبين في الموصل الأحد.",
+    "Analysts say the conflict has displaced two million people.",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_pipeline(tiny_model):
+    from flashpoint.model_dir import read_manifest, read_ontology, read_thresholds
+    from flashpoint.tokenization import WindowTokenizer
+    from flashpoint.training.model import TorchBackend
+    from flashpoint.training.train import load_torch_model
+
+    model, manifest = load_torch_model(tiny_model)
+    settings = manifest["tokenizer"]
+    return Pipeline(TorchBackend(model), WindowTokenizer(tiny_model / "tokenizer.json", settings["max_length"], settings["stride"]),
+                    read_ontology(tiny_model, manifest), read_thresholds(tiny_model))
+
+
+def _backends(tiny_model, torch_pipeline):
+    return {
+        "torch": torch_pipeline.backend,
+        "onnx-fp32": flashpoint.load(tiny_model, precision="fp32").pipeline.backend,
+        "onnx-int8": flashpoint.load(tiny_model, precision="int8").pipeline.backend,
+    }
+
+
+def test_every_backend_honours_the_backend_contract(tiny_model, torch_pipeline):
+    windows = [w for ws in torch_pipeline.tokenizer.encode(TEXTS) for w in ws]
+    ids, mask = pad_batch(windows)
+    for name, backend in _backends(tiny_model, torch_pipeline).items():
+        logits, states = backend.encode(ids, mask)
+        assert logits.shape == (len(windows), 30), name
+        assert states.shape[:2] == ids.shape, name
+        tags = backend.tag(states, mask, np.array([0, 4, 18, 29], dtype=np.int64))
+        assert tags.shape == (4, ids.shape[1], 5, 3), name
+
+
+def test_onnx_fp32_matches_pytorch(tiny_model, torch_pipeline):
+    windows = [w for ws in torch_pipeline.tokenizer.encode(TEXTS) for w in ws]
+    ids, mask = pad_batch(windows)
+    backends = _backends(tiny_model, torch_pipeline)
+    torch_logits, torch_states = backends["torch"].encode(ids, mask)
+    onnx_logits, onnx_states = backends["onnx-fp32"].encode(ids, mask)
+    np.testing.assert_allclose(onnx_logits, torch_logits, atol=1e-4)
+    np.testing.assert_allclose(onnx_states, torch_states, atol=1e-3)
+    types = np.arange(len(windows), dtype=np.int64)
+    np.testing.assert_allclose(backends["onnx-fp32"].tag(onnx_states, mask, types),
+                               backends["torch"].tag(torch_states, mask, types), atol=1e-3)
+
+
+def test_int8_scores_stay_close_to_fp32(tiny_model):
+    fp32, _ = flashpoint.load(tiny_model, precision="fp32").pipeline.score_sentences(TEXTS)
+    int8, _ = flashpoint.load(tiny_model, precision="int8").pipeline.score_sentences(TEXTS)
+    assert np.abs(fp32 - int8).max() < 0.05
+
+
+def test_extract_returns_the_score_contract(extractor):
+    text = "Gunmen attacked a police post near Gao on Sunday. Police later arrested three men in Mopti."
+    document = extractor.extract(text, date="2025-03-02", lang="en").to_dict()
+    assert document["status"] == "ok" and document["lang"] == "en" and document["date"] == "2025-03-02"
+    assert set(document["event_types"]) == set(extractor.ontology.type_ids)
+    assert all(0.0 <= s <= 1.0 for s in document["event_types"].values())
+    for event in document["events"]:
+        assert set(event) == {"type", "score", "sentence_index", "sentence", "trigger", "arguments"}
+        assert event["score"] <= document["event_types"][event["type"]]
+        for spans in event["arguments"].values():
+            for span in spans:
+                assert text[span["start"]:span["end"]] == span["text"]
+
+
+def test_extract_many_streams_in_order_with_language_detection(extractor):
+    items = [{"id": "x", "text": TEXTS[1]}, TEXTS[2], {"id": "z", "text": TEXTS[0], "lang": "en"}]
+    results = list(extractor.extract_many(items, batch_size=2))
+    assert [r.id for r in results] == ["x", "1", "z"]
+    assert [r.lang for r in results] == ["fr", "ar", "en"]
+
+
+def test_runtime_never_imports_the_training_stack(tiny_model):
+    script = textwrap.dedent(f"""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split('.')[0] in ('torch', 'transformers', 'datasets', 'sklearn'):
+                    raise ImportError('blocked: ' + name)
+        sys.meta_path.insert(0, Block())
+        import flashpoint
+        ex = flashpoint.load({str(tiny_model)!r})
+        doc = ex.extract('Police arrested three men in Kano on Friday.')
+        assert doc.to_dict()['status'] == 'ok'
+        assert not [m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'datasets')]
+        print('ok')
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
