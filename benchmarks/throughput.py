@@ -1,0 +1,145 @@
+"""Inference speed, side by side, on the same fine-tuned model and the same sentences.
+
+    python benchmarks/throughput.py [--model models/default] [--sentences 2000]
+
+(a) plain transformers/PyTorch fp32: the saved model, a Hugging Face fast tokenizer
+    padding each batch of 32 in input order, then the tagger for every type that
+    passes its threshold: what a user would write with the training stack.
+(b) the flashpoint runtime: ONNX Runtime int8 with length-bucketed batches and
+    dynamic padding, through the same pipeline that `flashpoint score` uses.
+Both do types and arguments. Each runs in its own child process, so that the cold
+start (import + load) and the peak RSS of each are measured cleanly. The held-out
+sentences are the corpus dev and test splits (all languages), at least --sentences.
+Also reports documents/s of `flashpoint score` on the shipped sample archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+from common import REPO, machine, save
+
+
+def held_out_sentences(n: int) -> list[str]:
+    from flashpoint.training.corpus.loading import read_records
+
+    records = [r for r in read_records([REPO / "data/corpus"]) if r["split"] in ("test", "dev")]
+    records.sort(key=lambda r: (r["split"] != "test", r["id"]))
+    texts = [r["text"] for r in records]
+    if not texts:
+        sys.exit("no dev/test records under data/corpus")
+    while len(texts) < n:  # a small corpus is cycled to reach n; the full corpus has more
+        texts += texts[: n - len(texts)]
+    return texts
+
+
+def run_torch(model_dir: str, texts: list[str], batch_size: int) -> dict:
+    started = time.time()
+    import numpy as np
+    import torch
+    from transformers import PreTrainedTokenizerFast
+
+    from flashpoint.model_dir import read_thresholds
+    from flashpoint.training.train import load_torch_model
+
+    torch.set_num_threads(2)
+    model, manifest = load_torch_model(model_dir)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=f"{model_dir}/tokenizer.json", bos_token="<s>", eos_token="</s>",
+                                        pad_token="<pad>", unk_token="<unk>")
+    tokenizer.model_max_length = manifest["tokenizer"]["max_length"]
+    thresholds = torch.tensor([read_thresholds(model_dir)[t] for t in manifest["labels"]["types"]])
+    cold = time.time() - started
+    begin = time.time()
+    events = 0
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[i : i + batch_size], padding=True, truncation=True, return_tensors="pt")
+            logits, states = model.encode(batch["input_ids"], batch["attention_mask"])
+            rows, types = torch.nonzero(torch.sigmoid(logits) >= thresholds, as_tuple=True)
+            if len(rows):
+                model.tag(states[rows], batch["attention_mask"][rows], types).argmax(-1)
+            events += len(rows)
+    seconds = time.time() - begin
+    return {"sentences": len(texts), "seconds": round(seconds, 2), "sentences_per_s": round(len(texts) / seconds, 1),
+            "events": int(events), "cold_start_s": round(cold, 2)}
+
+
+def run_runtime(model_dir: str, texts: list[str], batch_size: int) -> dict:
+    started = time.time()
+    import flashpoint
+
+    extractor = flashpoint.load(model_dir, batch_size=batch_size)
+    cold = time.time() - started
+    begin = time.time()
+    scores, arguments = extractor.pipeline.score_sentences(texts)
+    seconds = time.time() - begin
+    events = sum(len(per_type) for per_type in arguments)
+    return {"sentences": len(texts), "seconds": round(seconds, 2), "sentences_per_s": round(len(texts) / seconds, 1),
+            "events": int(events), "cold_start_s": round(cold, 2),
+            "torch_imported": any(m.split(".")[0] == "torch" for m in sys.modules)}
+
+
+def child(role: str, model_dir: str, n: int, batch_size: int) -> None:
+    import resource
+
+    texts = held_out_sentences(n)
+    result = (run_torch if role == "torch" else run_runtime)(model_dir, texts, batch_size)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print("RESULT " + json.dumps(result))
+
+
+def in_child(role: str, args) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--child", role, "--model", args.model,
+                             "--sentences", str(args.sentences), "--batch-size", str(args.batch_size)],
+                            capture_output=True, text=True, cwd=REPO)
+    lines = [l for l in output.stdout.splitlines() if l.startswith("RESULT ")]
+    if output.returncode or not lines:
+        sys.exit(f"{role} run failed:\n{output.stderr[-3000:]}")
+    return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def sample_archive_rate(model_dir: str) -> dict:
+    import tempfile
+    from pathlib import Path
+
+    from flashpoint.scoring import score_archive
+
+    with tempfile.TemporaryDirectory() as folder:
+        summary = score_archive([REPO / "data/sample_archive.jsonl"], Path(folder) / "out.jsonl", Path(model_dir),
+                                progress=False)
+    return {"documents": summary.documents, "sentences": summary.sentences, "events": summary.events,
+            "seconds": round(summary.seconds, 2), "documents_per_s": round(summary.documents_per_second, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=str(REPO / "models/default"))
+    parser.add_argument("--sentences", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--child", choices=["torch", "runtime"])
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.model, args.sentences, args.batch_size)
+        return
+    torch_result = in_child("torch", args)
+    runtime_result = in_child("runtime", args)
+    ratio = runtime_result["sentences_per_s"] / torch_result["sentences_per_s"]
+    archive = sample_archive_rate(args.model)
+    result = {"model": args.model, "machine": machine(), "pytorch_fp32": torch_result,
+              "flashpoint_onnx_int8": runtime_result, "speedup": round(ratio, 2), "sample_archive": archive,
+              "targets": {"speedup": 4, "sentences_per_s": 300, "cold_start_s": 3, "peak_rss_mb": 800}}
+    print(f"{'':26}{'sentences/s':>12}{'cold start s':>14}{'peak RSS MB':>13}")
+    for name, r in (("transformers/PyTorch fp32", torch_result), ("flashpoint ONNX int8", runtime_result)):
+        print(f"{name:26}{r['sentences_per_s']:12.1f}{r['cold_start_s']:14.2f}{r['peak_rss_mb']:13.0f}")
+    print(f"speed-up: {ratio:.2f}x on {runtime_result['sentences']} held-out sentences, {machine()['cpus']} CPUs")
+    print(f"sample archive: {archive['documents']} documents, {archive['sentences']} sentences in {archive['seconds']} s "
+          f"= {archive['documents_per_s']} documents/s (includes model load)")
+    print(f"wrote {save('throughput', result)}")
+
+
+if __name__ == "__main__":
+    main()
