@@ -20,8 +20,6 @@ import json
 import logging
 from pathlib import Path
 
-from packaging.version import Version
-
 from flashpoint import __version__
 from flashpoint.ontology import Ontology
 
@@ -43,9 +41,13 @@ def read_manifest(model_dir: Path) -> dict:
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise ModelDirError(f"{path}: unsupported model format {manifest.get('format')} v{manifest.get('format_version')}")
     written_by = manifest.get("versions", {}).get("flashpoint")
-    if written_by and Version(written_by) > Version(__version__):
+    if written_by and _version_tuple(written_by) > _version_tuple(__version__):
         logger.warning("model %s was written by flashpoint %s, newer than this %s", model_dir, written_by, __version__)
     return manifest
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
 
 
 def read_ontology(model_dir: Path, manifest: dict) -> Ontology:

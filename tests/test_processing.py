@@ -79,3 +79,22 @@ def test_sentence_splitting(lang, text, expected):
     sentences = split_sentences(text, lang)
     assert len(sentences) == expected
     assert all(text[s.start:s.end] == s.text for s in sentences)
+
+
+def test_training_features_window_long_sentences_and_warn(tokenizer, ontology, caplog):
+    from flashpoint.training.features import featurize
+
+    long_text = "Gunmen attacked " + ", ".join(f"village {i}" for i in range(40)) + " in Zamfara State."
+    start = long_text.index("Zamfara State")
+    records = [
+        {"text": long_text, "events": [{"type": "attack", "arguments": [
+            {"role": "location", "start": start, "end": start + len("Zamfara State")}]}]},
+        {"text": "Police arrested three men.", "events": []},
+    ]
+    with caplog.at_level("WARNING"):
+        examples = featurize(records, tokenizer, ontology)
+    assert "1 of 2 sentences exceed 16 tokens" in caplog.text
+    assert len(examples) > 2
+    # the location at the end survives in the last window's targets: nothing was cut off
+    last_window = [e for e in examples if e.type_labels.any()][-1]
+    assert (last_window.tag_targets[ontology.type_index["attack"]][:, 2] == BEGIN).sum() == 1
