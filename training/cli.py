@@ -161,6 +161,21 @@ def corpus_stats_command(
     typer.echo(json.dumps(stats, indent=2) if as_json else format_stats(stats))
 
 
+@corpus_app.command("card")
+def corpus_card(
+    corpus: Annotated[Path, typer.Argument(help="corpus folder")] = Path("data/corpus"),
+    agreement: Annotated[Path, typer.Option(help="agreement.json of the second pass")] = Path("data/agreement/agreement.json"),
+    card: Annotated[Path, typer.Option(help="the corpus card to update")] = Path("data/CARD.md"),
+    ontology: Annotated[Path, typer.Option(help="ontology YAML")] = DEFAULT_ONTOLOGY,
+) -> None:
+    """Regenerate the counts and agreement figures of the corpus card."""
+    from flashpoint.ontology import Ontology
+    from flashpoint.training.corpus.card import update_card
+
+    update_card(corpus, agreement, card, Ontology.from_yaml(ontology))
+    typer.echo(f"updated {card}")
+
+
 @corpus_app.command("build")
 def corpus_build(
     shards: Annotated[Path, typer.Argument(help="folder of <lang>/<batch>.jsonl shard files")] = Path("data/shards"),
