@@ -41,9 +41,14 @@ def test_markup_errors_say_why(ontology, marked, types, message):
         parse_marked(marked, types, ontology)
 
 
-def test_splits_cycle_by_batch():
-    splits = assign_splits([f"b-{i:02d}" for i in range(1, 13)])
-    assert list(splits.values()).count("test") == 2 and list(splits.values()).count("dev") == 2
+def test_splits_are_per_batch_and_reach_their_shares():
+    sizes = {f"b-{i:02d}": 40 + (i * 7) % 25 for i in range(1, 21)}
+    splits = assign_splits(sizes)
+    total = sum(sizes.values())
+    share = {s: sum(n for b, n in sizes.items() if splits[b] == s) / total for s in ("train", "dev", "test")}
+    assert share["test"] >= 0.15 and share["dev"] >= 0.13 and share["train"] >= 0.6
+    more = assign_splits({**sizes, "b-99": 50})  # a batch added later moves no earlier one
+    assert {b: more[b] for b in sizes} == splits
 
 
 def test_fixture_corpus_builds_loads_and_validates(repo, ontology, tmp_path):

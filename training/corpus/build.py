@@ -1,9 +1,11 @@
 """Build the corpus from authors' shard files (inline markup) into record files.
 
 Splits are assigned per authoring batch, never per sentence, so test sentences do
-not share a batch's templates with training ones: within each language the sorted
-batches cycle through train, train, dev, train, train, test (one batch in six to
-dev, one in six to test). Articles keep the split of their batch.
+not share a batch's templates with training ones. Within each language the batches
+are taken in sorted order and each goes to the split furthest below its target
+share of records (train 67%, dev 16%, test 17%), so that every language gets at
+least 15% test whatever its batch sizes. A batch added later (sorting last) never
+moves an earlier one. Articles keep the split of their batch.
 """
 
 from __future__ import annotations
@@ -16,11 +18,20 @@ from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.loading import DOCUMENTS_FILE
 from flashpoint.training.corpus.markup import read_shard
 
-_SPLIT_CYCLE = ("train", "train", "dev", "train", "train", "test")
+SPLIT_TARGETS = {"train": 0.67, "dev": 0.16, "test": 0.17}
 
 
-def assign_splits(batches: list[str]) -> dict[str, str]:
-    return {batch: _SPLIT_CYCLE[i % len(_SPLIT_CYCLE)] for i, batch in enumerate(sorted(batches))}
+def assign_splits(batch_sizes: dict[str, int]) -> dict[str, str]:
+    """Greedy, deterministic: each batch (sorted by name) joins the neediest split."""
+    assigned: dict[str, str] = {}
+    counts = dict.fromkeys(SPLIT_TARGETS, 0)
+    total = 0
+    for batch in sorted(batch_sizes):
+        total += batch_sizes[batch]
+        split = max(SPLIT_TARGETS, key=lambda s: (SPLIT_TARGETS[s] * total - counts[s], -list(SPLIT_TARGETS).index(s)))
+        assigned[batch] = split
+        counts[split] += batch_sizes[batch]
+    return assigned
 
 
 def _normalised(record: dict, split: str) -> dict:
@@ -39,12 +50,11 @@ def build_corpus(shard_root: Path, output: Path, ontology: Ontology) -> dict[str
     all_documents: list[dict] = []
     for lang_dir in sorted(p for p in shard_root.iterdir() if p.is_dir()):
         lang = lang_dir.name
-        shards = sorted(lang_dir.glob("*.jsonl"))
-        splits = assign_splits([s.stem for s in shards])
+        parsed = {shard.stem: read_shard(shard, lang, ontology) for shard in sorted(lang_dir.glob("*.jsonl"))}
+        splits = assign_splits({batch: len(shard_records) for batch, (shard_records, _) in parsed.items()})
         records: list[dict] = []
-        for shard in shards:
-            shard_records, documents = read_shard(shard, lang, ontology)
-            split = splits[shard.stem]
+        for batch, (shard_records, documents) in parsed.items():
+            split = splits[batch]
             for record in shard_records:
                 records.append(_normalised(record, split))
             for document in documents:
