@@ -49,7 +49,7 @@ class TrainingConfig(_Strict):
     warmup_ratio: float = Field(default=0.06, ge=0, lt=1)
     freeze_embeddings: bool = True
     freeze_layers: int = Field(default=0, ge=0, description="freeze the lowest N encoder layers")
-    argument_loss_weight: float = Field(default=1.0, ge=0)
+    argument_loss_weight: float = Field(default=10.0, ge=0, description="weight of the tag loss against the summed type loss")
     type_positive_weight: float = Field(default=3.0, gt=0, description="BCE weight of positive type labels")
     patience: int = Field(default=1, ge=0, description="epochs without dev improvement before stopping")
     threads: int = Field(default=2, ge=1)

@@ -23,17 +23,21 @@ def corpus_files(paths: list[str | Path]) -> list[Path]:
     return files
 
 
+def _read_jsonl(file: Path) -> list[dict]:
+    """Objects of a JSONL file, each with ``_source`` (file:line) for error messages."""
+    items: list[dict] = []
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                item = json.loads(line)
+                item["_source"] = f"{file}:{number}"
+                items.append(item)
+    return items
+
+
 def read_records(paths: list[str | Path]) -> list[dict]:
     """Records as dicts, each with ``_source`` (file:line) for error messages."""
-    records: list[dict] = []
-    for file in corpus_files(paths):
-        with file.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    record = json.loads(line)
-                    record["_source"] = f"{file}:{number}"
-                    records.append(record)
-    return records
+    return [record for file in corpus_files(paths) for record in _read_jsonl(file)]
 
 
 def load_dataset(paths: list[str | Path]):
@@ -49,12 +53,6 @@ def read_documents(paths: list[str | Path]) -> list[dict]:
     """Article metadata from every ``documents.jsonl`` found under ``paths``."""
     documents: list[dict] = []
     for path in map(Path, paths):
-        candidates = sorted(path.rglob(DOCUMENTS_FILE)) if path.is_dir() else []
-        for file in candidates:
-            with file.open(encoding="utf-8") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if line.strip():
-                        document = json.loads(line)
-                        document["_source"] = f"{file}:{number}"
-                        documents.append(document)
+        for file in sorted(path.rglob(DOCUMENTS_FILE)) if path.is_dir() else []:
+            documents.extend(_read_jsonl(file))
     return documents
