@@ -112,3 +112,19 @@ def test_runtime_never_imports_the_training_stack(tiny_model):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_int8_plan_is_chosen_on_dev_and_keeps_attention_products_float(tiny_model):
+    import json
+
+    import onnx
+
+    metrics = json.loads((tiny_model / "metrics.json").read_text())
+    manifest = json.loads((tiny_model / "manifest.json").read_text())
+    tried = metrics["quantisation"]
+    assert tried and tried[-1]["plan"] == manifest["onnx"]["int8"]["plan"]
+    assert all({"dev_type_micro_f1", "fp32_type_micro_f1", "dev_argument_f1"} <= set(t) for t in tried)
+    graph = onnx.load(str(tiny_model / manifest["onnx"]["int8"]["encoder"])).graph
+    float_matmuls = [n.name for n in graph.node if n.op_type == "MatMul"]
+    assert any(name.endswith("attention/self/MatMul") for name in float_matmuls)
+    assert any(n.op_type == "MatMulInteger" for n in graph.node)

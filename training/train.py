@@ -32,6 +32,7 @@ from flashpoint import __version__
 from flashpoint.model_dir import FORMAT, FORMAT_VERSION, MANIFEST
 from flashpoint.ontology import Ontology
 from flashpoint.pipeline import Pipeline
+from flashpoint.runtime import OnnxBackend
 from flashpoint.runtime import load as load_runtime
 from flashpoint.spans import IGNORE
 from flashpoint.tokenization import WindowTokenizer
@@ -39,7 +40,7 @@ from flashpoint.training.base_encoder import ensure_base_encoder
 from flashpoint.training.config import Config, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import evaluate_records, plot_confusion, tune_thresholds, write_metrics
-from flashpoint.training.export import export_onnx
+from flashpoint.training.export import choose_int8, export_onnx
 from flashpoint.training.features import Example, collate, featurize, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
 
@@ -235,9 +236,14 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
 
     save_model(model, staging, config, ontology, base, thresholds, tokenizer, best_epoch, started)
     if config.export.onnx:
-        graphs = export_onnx(model, staging, quantize=config.export.quantize)
+        graphs = export_onnx(model, staging)
+        quantisation: list[dict] = []
+        if config.export.quantize:
+            scorer = _onnx_dev_scorer(staging, tokenizer, ontology, thresholds, splits["dev"])
+            graphs["int8"], quantisation = choose_int8(staging, scorer)
         _update_manifest(staging, {"onnx": graphs})
         metrics = evaluate_saved(staging, splits, graphs)
+        metrics["quantisation"] = quantisation
         metrics["training"] = {"best_epoch": best_epoch, "steps": step, "wall_time_s": round(time.time() - started, 1),
                                "train_windows": len(train_examples), "seed": config.seed}
         write_metrics(metrics, staging / "metrics.json")
@@ -245,6 +251,18 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
         shutil.rmtree(output_dir)
     staging.rename(output_dir)
     return output_dir
+
+
+def _onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontology,
+                     thresholds: dict[str, float], dev: list[dict]):
+    """Score ONNX graphs on dev: (type micro-F1, end-to-end argument exact F1)."""
+    def score(entry: dict | None) -> tuple[float, float]:
+        graphs = entry or {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}
+        backend = OnnxBackend(directory / graphs["encoder"], directory / graphs["tagger"])
+        metrics = evaluate_records(Pipeline(backend, tokenizer, ontology, thresholds), dev)
+        return metrics["types"]["micro"]["f1"], metrics["arguments"]["end_to_end"]["exact"]["all"]["f1"]
+
+    return score
 
 
 def save_model(model: EventModel, directory: Path, config: Config, ontology: Ontology, base: Path,
