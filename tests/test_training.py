@@ -34,6 +34,37 @@ def test_same_config_and_seed_give_same_metrics(tiny_model, tiny_config, tmp_pat
     again = train(tiny_config, tmp_path / "again", progress=False)
     first = json.loads((tiny_model / "metrics.json").read_text())
     second = json.loads((again / "metrics.json").read_text())
-    assert first["dev"] == second["dev"] and first["test"] == second["test"]
+    assert first["test"] == second["test"] and first["quantisation"] == second["quantisation"]
     log = [json.loads(line) for line in (again / "training_log.jsonl").read_text().splitlines()]
-    assert any("dev_score" in entry for entry in log)
+    first_log = [json.loads(line) for line in (tiny_model / "training_log.jsonl").read_text().splitlines()]
+    dev_scores = [entry["dev_score"] for entry in log if "dev_score" in entry]
+    assert dev_scores and dev_scores == [entry["dev_score"] for entry in first_log if "dev_score" in entry]
+    assert (again / "thresholds.json").read_text() == (tiny_model / "thresholds.json").read_text()
+
+
+def test_evaluate_command_prints_and_writes_metrics(tiny_model, repo, tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "flashpoint.cli", "evaluate", str(tiny_model), str(repo / "tests/data/corpus"),
+         "--split", "test", "-o", str(tmp_path)], capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "micro avg" in result.stdout and "by language" in result.stdout
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["n_records"] == 8
+    assert (tmp_path / "confusion.png").stat().st_size > 10_000
+
+
+def test_model_card_block_is_generated_from_metrics(tiny_model, tmp_path):
+    from flashpoint.training.model_card import BEGIN, END, update_model_card
+
+    card = tmp_path / "card.md"
+    card.write_text("# Card\n\nprose stays\n")
+    update_model_card(tiny_model, card)
+    update_model_card(tiny_model, card)  # idempotent: the block is replaced, not appended
+    text = card.read_text()
+    assert text.count(BEGIN) == 1 and text.count(END) == 1 and "prose stays" in text
+    test = json.loads((tiny_model / "metrics.json").read_text())["test"]["int8"]
+    assert f"| ONNX int8 | {test['types']['micro']['f1']:.3f} |" in text

@@ -39,7 +39,7 @@ from flashpoint.tokenization import WindowTokenizer
 from flashpoint.training.base_encoder import ensure_base_encoder
 from flashpoint.training.config import Config, dump_config
 from flashpoint.training.corpus.loading import load_dataset
-from flashpoint.training.evaluate import evaluate_records, plot_confusion, tune_thresholds, write_metrics
+from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
 from flashpoint.training.export import choose_int8, export_onnx
 from flashpoint.training.features import Example, collate, featurize, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
@@ -128,32 +128,6 @@ def _loss(model: EventModel, batch, argument_weight: float, positive_weight: flo
     return loss
 
 
-def _dev_score(metrics: dict) -> float:
-    """Model selection: mean of type micro-F1 and argument exact F1 given gold types."""
-    return (metrics["types"]["micro"]["f1"] + metrics["arguments"]["given_gold_types"]["exact"]["all"]["f1"]) / 2
-
-
-def _tuned_thresholds(pipeline: Pipeline, records: list[dict], ontology: Ontology) -> dict[str, float]:
-    """Per-type thresholds that maximise F1 on ``records`` (the dev split)."""
-    scores, _ = pipeline.score_sentences([r["text"] for r in records], tag_types=[[] for _ in records])
-    y_true = np.zeros_like(scores, dtype=int)
-    for i, record in enumerate(records):
-        for event in record["events"]:
-            y_true[i, ontology.type_index[event["type"]]] = 1
-    return tune_thresholds(scores, y_true, ontology.type_ids)
-
-
-def _evaluate_with_tuned_thresholds(pipeline: Pipeline, records: list[dict], ontology: Ontology) -> dict:
-    """Dev metrics at the thresholds the model would ship with if training stopped now.
-
-    Early in training every type score sits below 0.5 while the ranking is already
-    useful; judging epochs at a fixed 0.5 would pick models by calibration, not skill.
-    """
-    thresholds = _tuned_thresholds(pipeline, records, ontology)
-    pipeline.thresholds = np.asarray([thresholds[t] for t in ontology.type_ids], dtype=np.float32)
-    return evaluate_records(pipeline, records)
-
-
 def _log(path: Path, entry: dict) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
@@ -191,6 +165,7 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     dev_pipeline = Pipeline(TorchBackend(model), tokenizer, ontology, {t: 0.5 for t in ontology.type_ids})
 
     best_score, best_state, best_epoch, stale, step = -1.0, None, 0, 0, 0
+    thresholds: dict[str, float] = {}
     for epoch in range(1, config.training.epochs + 1):
         model.train()
         batches = length_bucketed_batches(train_examples, config.training.batch_size, generator)
@@ -211,17 +186,18 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
                 _log(log_path, {"step": step, "epoch": epoch, "loss": round(running, 5), "elapsed_s": round(time.time() - started, 1)})
             if config.training.max_steps and step >= config.training.max_steps:
                 break
-        dev_metrics = _evaluate_with_tuned_thresholds(dev_pipeline, splits["dev"], ontology)
-        score = _dev_score(dev_metrics)
+        summary = dev_summary(dev_pipeline, splits["dev"])
+        score = (summary["type_micro_f1"] + summary["argument_f1_given_types"]) / 2
         _log(log_path, {"epoch": epoch, "step": step, "dev_score": round(score, 4),
-                        "dev_type_micro_f1": dev_metrics["types"]["micro"]["f1"],
-                        "dev_argument_f1_given_types": dev_metrics["arguments"]["given_gold_types"]["exact"]["all"]["f1"],
+                        "dev_type_micro_f1": summary["type_micro_f1"],
+                        "dev_argument_f1_given_types": summary["argument_f1_given_types"],
                         "elapsed_s": round(time.time() - started, 1)})
-        tqdm.write(f"epoch {epoch}: dev type micro-F1 {dev_metrics['types']['micro']['f1']:.3f}, "
-                   f"argument F1 (gold types) {dev_metrics['arguments']['given_gold_types']['exact']['all']['f1']:.3f}")
+        tqdm.write(f"epoch {epoch}: dev type micro-F1 {summary['type_micro_f1']:.3f} (tuned thresholds), "
+                   f"argument F1 (gold types) {summary['argument_f1_given_types']:.3f}")
         if score > best_score:
             best_score, best_epoch, stale = score, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
+            thresholds = summary["thresholds"]
         else:
             stale += 1
             if stale > config.training.patience:
@@ -231,8 +207,6 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
             break
     model.load_state_dict(best_state)
     model.eval()
-
-    thresholds = _tuned_thresholds(dev_pipeline, splits["dev"], ontology)
 
     save_model(model, staging, config, ontology, base, thresholds, tokenizer, best_epoch, started)
     if config.export.onnx:
@@ -255,12 +229,12 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
 
 def _onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontology,
                      thresholds: dict[str, float], dev: list[dict]):
-    """Score ONNX graphs on dev: (type micro-F1, end-to-end argument exact F1)."""
+    """Score ONNX graphs on dev: (type micro-F1 at the model's thresholds, argument F1 given types)."""
     def score(entry: dict | None) -> tuple[float, float]:
         graphs = entry or {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}
         backend = OnnxBackend(directory / graphs["encoder"], directory / graphs["tagger"])
-        metrics = evaluate_records(Pipeline(backend, tokenizer, ontology, thresholds), dev)
-        return metrics["types"]["micro"]["f1"], metrics["arguments"]["end_to_end"]["exact"]["all"]["f1"]
+        summary = dev_summary(Pipeline(backend, tokenizer, ontology, thresholds), dev, thresholds)
+        return summary["type_micro_f1"], summary["argument_f1_given_types"]
 
     return score
 
@@ -301,13 +275,15 @@ def _update_manifest(directory: Path, changes: dict) -> None:
 
 
 def evaluate_saved(model_dir: Path, splits: dict[str, list[dict]], graphs: dict) -> dict:
-    """Metrics of the exported runtime: dev and test, for every exported precision."""
+    """Metrics of the exported runtime on the test split, for every exported precision.
+
+    (Dev figures per epoch are in the training log; the int8 choice on dev is in
+    ``quantisation``.) Without a test split the full metrics are computed on dev."""
     metrics: dict = {}
+    split = "test" if splits.get("test") else "dev"
     for precision in graphs:
         extractor = load_runtime(model_dir, precision=precision)
-        for split in ("dev", "test"):
-            if splits.get(split):
-                metrics.setdefault(split, {})[precision] = evaluate_records(extractor.pipeline, splits[split])
+        metrics.setdefault(split, {})[precision] = evaluate_records(extractor.pipeline, splits[split])
     if splits.get("test"):
         headline = "int8" if "int8" in graphs else "fp32"
         plot_confusion(metrics["test"][headline]["confusion"], model_dir / "confusion_test.png",
