@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from common import REPO, machine, save
 
@@ -51,7 +52,8 @@ def run_torch(model_dir: str, texts: list[str], batch_size: int) -> dict:
     tokenizer = PreTrainedTokenizerFast(tokenizer_file=f"{model_dir}/tokenizer.json", bos_token="<s>", eos_token="</s>",
                                         pad_token="<pad>", unk_token="<unk>")
     tokenizer.model_max_length = manifest["tokenizer"]["max_length"]
-    thresholds = torch.tensor([read_thresholds(model_dir)[t] for t in manifest["labels"]["types"]])
+    stored = read_thresholds(Path(model_dir))
+    thresholds = torch.tensor([stored[t] for t in manifest["labels"]["types"]])
     cold = time.time() - started
     begin = time.time()
     events = 0
@@ -104,7 +106,6 @@ def in_child(role: str, args) -> dict:
 
 def sample_archive_rate(model_dir: str) -> dict:
     import tempfile
-    from pathlib import Path
 
     from flashpoint.scoring import score_archive
 
