@@ -52,13 +52,20 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
     """Turn tag probabilities (n_tokens, n_roles, 3) into character spans of ``text``.
 
     A span starts at a B (or at an I that follows no span, so one wrong tag does not
-    drop an argument) and extends over the following I tokens. Its score is the
+    drop an argument) and extends over the following I tokens, and over the rest of
+    its last word whatever their tags (a span never ends or restarts inside a word). Its score is the
     mean probability of the tags chosen for its tokens. Surrounding whitespace and
     punctuation-only edges are trimmed so spans match the guidelines' minimal phrases.
     """
     tags = probabilities.argmax(axis=-1)
     spans: list[DecodedSpan] = []
     valid = (offsets[:, 0] >= 0) & (offsets[:, 1] > offsets[:, 0])
+    # A sub-word that continues the previous token's word (no gap, starts with a letter
+    # or digit) never starts or ends a span on its own: spans keep whole words.
+    continues = np.zeros(len(offsets), dtype=bool)
+    for token in range(1, len(offsets)):
+        if valid[token] and valid[token - 1] and offsets[token, 0] == offsets[token - 1, 1]:
+            continues[token] = text[offsets[token, 0]].isalnum()
     for column, role in enumerate(roles):
         current: list[int] = []
 
@@ -76,6 +83,8 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
             if not valid[token]:
                 continue
             tag = tags[token, column]
+            if current and continues[token]:
+                tag = INSIDE
             if tag == BEGIN or (tag == INSIDE and not current):
                 close()
                 current.append(token)

@@ -98,3 +98,17 @@ def test_training_features_window_long_sentences_and_warn(tokenizer, ontology, c
     # the location at the end survives in the last window's targets: nothing was cut off
     last_window = [e for e in examples if e.type_labels.any()][-1]
     assert (last_window.tag_targets[ontology.type_index["attack"]][:, 2] == BEGIN).sum() == 1
+
+
+def test_decoder_keeps_whole_words_when_subword_tags_disagree():
+    text = "Police detained officers in Croix-des-Bouquets"
+    # tokens: Police | detained | officer | s | in | Croix | - | des | - | Bou | quets
+    offsets = np.array([[-1, -1], [0, 6], [7, 15], [16, 23], [23, 24], [25, 27], [28, 33], [33, 34], [34, 37],
+                        [37, 38], [38, 41], [41, 46], [-1, -1]])
+    tags = np.zeros((len(offsets), 2), dtype=int)
+    tags[3, 0] = BEGIN                      # "officer" B, "s" O: the word is completed
+    tags[6, 1] = BEGIN
+    tags[8, 1] = BEGIN                      # a stray B inside the name does not split it
+    tags[7, 1] = tags[9:12, 1] = INSIDE
+    decoded = decode_role_tags(_one_hot(tags), offsets, ["target", "location"], text)
+    assert [(d.role, text[d.start:d.end]) for d in decoded] == [("target", "officers"), ("location", "Croix-des-Bouquets")]

@@ -60,12 +60,24 @@ def evaluate(
     split: Annotated[Optional[str], typer.Option(help="only records of this split")] = "test",
     backend: Annotated[str, typer.Option(help="onnx-int8, onnx-fp32 or torch")] = "onnx-int8",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="folder for metrics.json and the PNG")] = None,
+    into_model: Annotated[bool, typer.Option(help="re-measure every exported precision on the test split and "
+                                                  "store it in the model's own metrics.json (after a decoder change)")] = False,
 ) -> None:
     """Per-type P/R/F1, averages, argument span F1 per role and per language, confusion PNG."""
     from flashpoint.training.corpus.loading import read_records
     from flashpoint.training.evaluate import evaluate_records, format_report, plot_confusion, write_metrics
 
     records = read_records(data)
+    if into_model:
+        from flashpoint.model_dir import read_manifest
+        from flashpoint.training.train import evaluate_saved
+
+        stored = json.loads((model / "metrics.json").read_text())
+        graphs = {k: v for k, v in read_manifest(model)["onnx"].items()}
+        stored.update(evaluate_saved(model, {"test": [r for r in records if r["split"] == "test"]}, graphs))
+        write_metrics(stored, model / "metrics.json")
+        typer.echo(f"updated {model / 'metrics.json'} (test split, {', '.join(graphs)})")
+        return
     if split:
         records = [r for r in records if r["split"] == split]
     if not records:
