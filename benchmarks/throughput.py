@@ -40,7 +40,6 @@ def held_out_sentences(n: int) -> list[str]:
 
 def run_torch(model_dir: str, texts: list[str], batch_size: int) -> dict:
     started = time.time()
-    import numpy as np
     import torch
     from transformers import PreTrainedTokenizerFast
 

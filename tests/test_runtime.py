@@ -11,7 +11,6 @@ import pytest
 
 import flashpoint
 from flashpoint.pipeline import Pipeline
-from flashpoint.runtime import OnnxBackend
 from flashpoint.tokenization import pad_batch
 
 TEXTS = [
@@ -24,7 +23,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def torch_pipeline(tiny_model):
-    from flashpoint.model_dir import read_manifest, read_ontology, read_thresholds
+    from flashpoint.model_dir import read_ontology, read_thresholds
     from flashpoint.tokenization import WindowTokenizer
     from flashpoint.training.model import TorchBackend
     from flashpoint.training.train import load_torch_model

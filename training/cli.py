@@ -9,7 +9,6 @@ happen inside the commands so that ``flashpoint --help`` stays fast.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -100,7 +99,7 @@ def _pipeline(model: Path, backend: str):
 
         return load(model, precision=backend.removeprefix("onnx-")).pipeline
     if backend == "torch":
-        from flashpoint.model_dir import read_manifest, read_ontology, read_thresholds
+        from flashpoint.model_dir import read_ontology, read_thresholds
         from flashpoint.pipeline import Pipeline
         from flashpoint.tokenization import WindowTokenizer
         from flashpoint.training.model import TorchBackend

@@ -76,7 +76,6 @@ def span_metrics(gold: list[tuple], predicted: list[tuple], roles: list[str]) ->
     result: dict[str, dict] = {}
     for mode in ("exact", "overlap"):
         per_role = {}
-        totals = [0, 0, 0]
         for role in roles + [None]:
             g = [s for s in gold if role is None or s[2] == role]
             p = [s for s in predicted if role is None or s[2] == role]

@@ -41,7 +41,7 @@ from flashpoint.training.config import Config, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
 from flashpoint.training.export import choose_int8, export_onnx
-from flashpoint.training.features import Example, collate, featurize, length_bucketed_batches
+from flashpoint.training.features import collate, featurize, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
 
 logger = logging.getLogger(__name__)

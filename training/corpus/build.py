@@ -11,7 +11,6 @@ moves an earlier one. Articles keep the split of their batch.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 
 from flashpoint.ontology import Ontology
