@@ -72,7 +72,7 @@ def evaluate(
         from flashpoint.training.train import evaluate_saved
 
         stored = json.loads((model / "metrics.json").read_text())
-        graphs = {k: v for k, v in read_manifest(model)["onnx"].items()}
+        graphs = read_manifest(model)["onnx"]
         stored.update(evaluate_saved(model, {"test": [r for r in records if r["split"] == "test"]}, graphs))
         write_metrics(stored, model / "metrics.json")
         typer.echo(f"updated {model / 'metrics.json'} (test split, {', '.join(graphs)})")

@@ -89,7 +89,8 @@ def span_metrics(gold: list[tuple], predicted: list[tuple], roles: list[str]) ->
     return result
 
 
-def _gold_spans(records: list[dict], ontology: Ontology) -> list[tuple]:
+def event_spans(records: list[dict]) -> list[tuple]:
+    """Annotated argument spans as (record index, type, role, start, end), sorted and unique."""
     return sorted({
         (i, e["type"], a["role"], a["start"], a["end"])
         for i, r in enumerate(records) for e in r["events"] for a in e["arguments"]
@@ -114,7 +115,7 @@ def evaluate_records(pipeline: Pipeline, records: list[dict]) -> dict:
     for i, types in enumerate(gold_types):
         y_true[i, types] = 1
     y_pred = (scores >= pipeline.thresholds).astype(int)
-    gold = _gold_spans(records, ontology)
+    gold = event_spans(records)
     end_to_end = _predicted_spans(predicted_arguments, ontology)
     given_gold = _predicted_spans(gold_conditioned, ontology)
     metrics = {
@@ -159,7 +160,7 @@ def dev_summary(pipeline: Pipeline, records: list[dict], thresholds: dict[str, f
     if thresholds is None:
         thresholds = tune_thresholds(scores, y_true, ontology.type_ids)
     y_pred = (scores >= np.asarray([thresholds[t] for t in ontology.type_ids])).astype(int)
-    spans = span_metrics(_gold_spans(records, ontology), _predicted_spans(arguments, ontology), ontology.role_ids)
+    spans = span_metrics(event_spans(records), _predicted_spans(arguments, ontology), ontology.role_ids)
     return {
         "type_micro_f1": type_metrics(y_true, y_pred, ontology.type_ids)["micro"]["f1"],
         "argument_f1_given_types": spans["exact"]["all"]["f1"],

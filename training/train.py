@@ -208,7 +208,7 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     model.load_state_dict(best_state)
     model.eval()
 
-    save_model(model, staging, config, ontology, base, thresholds, tokenizer, best_epoch, started)
+    save_model(model, staging, config, ontology, base, thresholds, tokenizer, best_epoch)
     if config.export.onnx:
         graphs = export_onnx(model, staging)
         quantisation: list[dict] = []
@@ -240,7 +240,7 @@ def _onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Onto
 
 
 def save_model(model: EventModel, directory: Path, config: Config, ontology: Ontology, base: Path,
-               thresholds: dict[str, float], tokenizer: WindowTokenizer, best_epoch: int, started: float) -> None:
+               thresholds: dict[str, float], tokenizer: WindowTokenizer, best_epoch: int) -> None:
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(directory / WEIGHTS))
     encoder_config = model.encoder.config.to_dict()
     encoder_config.pop("_attn_implementation_autoset", None)

@@ -23,7 +23,7 @@ import numpy as np
 from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.loading import read_records
 from flashpoint.training.corpus.markup import MarkupError, parse_marked
-from flashpoint.training.evaluate import span_metrics, type_metrics
+from flashpoint.training.evaluate import event_spans, span_metrics, type_metrics
 
 ONTOLOGY = Path(__file__).resolve().parents[2] / "configs" / "ontology" / "conflict.yaml"
 
@@ -67,15 +67,12 @@ def agreement(corpus: list[dict], annotations: dict[str, dict], ontology: Ontolo
     index = {r["id"]: i for i, r in enumerate(first)}
     y_first = np.zeros((len(first), len(ontology.type_ids)), dtype=int)
     y_second = np.zeros_like(y_first)
-    gold, other = [], []
-    for record in first:
-        i = index[record["id"]]
+    second = [annotations[record["id"]] for record in first]
+    for i, (record, annotation) in enumerate(zip(first, second)):
         for event in record["events"]:
             y_first[i, ontology.type_index[event["type"]]] = 1
-            gold.extend((i, event["type"], a["role"], a["start"], a["end"]) for a in event["arguments"])
-        for event in annotations[record["id"]]["events"]:
+        for event in annotation["events"]:
             y_second[i, ontology.type_index[event["type"]]] = 1
-            other.extend((i, event["type"], a["role"], a["start"], a["end"]) for a in event["arguments"])
     has_first, has_second = y_first.any(axis=1), y_second.any(axis=1)
     observed = float((has_first == has_second).mean())
     expected = float(has_first.mean() * has_second.mean() + (1 - has_first.mean()) * (1 - has_second.mean()))
@@ -94,7 +91,7 @@ def agreement(corpus: list[dict], annotations: dict[str, dict], ontology: Ontolo
         "type_accuracy": round(float((y_first == y_second).all(axis=1).mean()), 4),
         "event_presence_kappa": round((observed - expected) / (1 - expected), 4) if expected < 1 else 1.0,
         "types": type_metrics(y_first, y_second, ontology.type_ids),
-        "arguments": span_metrics(sorted(set(gold)), sorted(set(other)), ontology.role_ids),
+        "arguments": span_metrics(event_spans(first), event_spans(second), ontology.role_ids),
         "by_language": by_language,
         "type_disagreements": disagreements,
     }
