@@ -5,10 +5,12 @@
     ontology.yaml      event types and roles (the label order of every head)
     tokenizer.json     the XLM-R unigram tokenizer of the base encoder
     thresholds.json    per-type decision thresholds tuned on the dev split
+    thresholds.int8.json  the same, tuned on the int8 graphs' dev scores
     model.safetensors  PyTorch weights (encoder + heads), never pickle
     encoder_config.json
     onnx/encoder.onnx, onnx/tagger.onnx             fp32 export
-    onnx/encoder.int8.onnx, onnx/tagger.int8.onnx   dynamic int8 (the default runtime)
+    onnx/encoder.int8.onnx, onnx/tagger.int8.onnx   dynamic int8 (the default runtime;
+                       manifest onnx.int8 names its plan and thresholds file)
     metrics.json, confusion_test.png, training_log.jsonl
 
 Reading it needs only the standard library, pyyaml and pydantic.
@@ -57,5 +59,6 @@ def read_ontology(model_dir: Path, manifest: dict) -> Ontology:
     return ontology
 
 
-def read_thresholds(model_dir: Path) -> dict[str, float]:
-    return {k: float(v) for k, v in json.loads((model_dir / "thresholds.json").read_text()).items()}
+def read_thresholds(model_dir: Path, file: str = "thresholds.json") -> dict[str, float]:
+    """Per-type thresholds; an int8 export names its own file (tuned on its own dev scores)."""
+    return {k: float(v) for k, v in json.loads((model_dir / file).read_text()).items()}

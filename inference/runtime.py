@@ -82,5 +82,6 @@ def load(model_dir: str | Path, precision: str = "int8", threads: int | None = N
     settings = manifest["tokenizer"]
     tokenizer = WindowTokenizer(model_dir / settings["file"], settings["max_length"], settings["stride"])
     backend = OnnxBackend(model_dir / graphs["encoder"], model_dir / graphs["tagger"], threads=threads)
-    pipeline = Pipeline(backend, tokenizer, ontology, read_thresholds(model_dir), batch_size=batch_size)
+    thresholds = read_thresholds(model_dir, graphs.get("thresholds", "thresholds.json"))
+    pipeline = Pipeline(backend, tokenizer, ontology, thresholds, batch_size=batch_size)
     return Extractor(pipeline, model_dir, manifest)

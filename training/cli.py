@@ -114,19 +114,16 @@ def _pipeline(model: Path, backend: str):
 
 def export(
     model: Annotated[Path, typer.Argument(help="model directory")],
-    quantize: Annotated[bool, typer.Option(help="also write dynamic int8 graphs")] = True,
 ) -> None:
-    """(Re-)export a trained model to ONNX fp32, and int8 with the plan chosen at training."""
-    from flashpoint.training.export import QUANTISATION_PLANS, export_onnx, quantize_int8
-    from flashpoint.training.train import _update_manifest, load_torch_model
+    """(Re-)export a trained model: ONNX fp32, int8 chosen on dev, test metrics refreshed.
 
-    torch_model, manifest = load_torch_model(model)
-    graphs = export_onnx(torch_model, model)
-    if quantize:
-        chosen = manifest.get("onnx", {}).get("int8", {}).get("plan", QUANTISATION_PLANS[0]["name"])
-        graphs["int8"] = quantize_int8(model, next(p for p in QUANTISATION_PLANS if p["name"] == chosen))
-    _update_manifest(model, {"onnx": graphs})
-    typer.echo(f"exported {', '.join(graphs)} graphs to {model / 'onnx'}")
+    The quantisation plan and the int8 thresholds are chosen on the dev split of the
+    corpus named in the model's config.yaml, as at the end of training."""
+    from flashpoint.training.train import reexport
+
+    graphs = reexport(model)
+    plan = graphs.get("int8", {}).get("plan")
+    typer.echo(f"exported {', '.join(graphs)} graphs to {model / 'onnx'}" + (f" (int8 plan: {plan})" if plan else ""))
 
 
 def model_card(

@@ -40,9 +40,10 @@ from flashpoint.training.base_encoder import ensure_base_encoder
 from flashpoint.training.config import Config, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
-from flashpoint.training.export import choose_int8, export_onnx
+from flashpoint.training.export import export_onnx
 from flashpoint.training.features import collate, featurize, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
+from flashpoint.training.quantize import CALIBRATION_TEXTS, calibration_feeds, choose_int8
 
 logger = logging.getLogger(__name__)
 WEIGHTS = "model.safetensors"
@@ -210,12 +211,7 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
 
     save_model(model, staging, config, ontology, base, thresholds, tokenizer, best_epoch)
     if config.export.onnx:
-        graphs = export_onnx(model, staging)
-        quantisation: list[dict] = []
-        if config.export.quantize:
-            scorer = _onnx_dev_scorer(staging, tokenizer, ontology, thresholds, splits["dev"])
-            graphs["int8"], quantisation = choose_int8(staging, scorer)
-        _update_manifest(staging, {"onnx": graphs})
+        graphs, quantisation = export_model(model, staging, config, splits, tokenizer, ontology)
         metrics = evaluate_saved(staging, splits, graphs)
         metrics["quantisation"] = quantisation
         metrics["training"] = {"best_epoch": best_epoch, "steps": step, "wall_time_s": round(time.time() - started, 1),
@@ -227,14 +223,33 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     return output_dir
 
 
-def _onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontology,
-                     thresholds: dict[str, float], dev: list[dict]):
-    """Score ONNX graphs on dev: (type micro-F1 at the model's thresholds, argument F1 given types)."""
-    def score(entry: dict | None) -> tuple[float, float]:
+def export_model(model: EventModel, directory: Path, config: Config, splits: dict[str, list[dict]],
+                 tokenizer: WindowTokenizer, ontology: Ontology) -> tuple[dict, list[dict]]:
+    """Export fp32 ONNX and, if the config asks, the int8 plan chosen on dev; update the manifest.
+
+    Calibration windows for outlier smoothing are a seeded sample of the training
+    split (never dev or test). Returns the manifest's ``onnx`` entry and the plans tried.
+    """
+    graphs = export_onnx(model, directory)
+    quantisation: list[dict] = []
+    if config.export.quantize:
+        train_texts = [r["text"] for r in splits["train"]]
+        sample = random.Random(config.seed).sample(train_texts, min(CALIBRATION_TEXTS, len(train_texts)))
+        scorer = _onnx_dev_scorer(directory, tokenizer, ontology, splits["dev"])
+        graphs["int8"], quantisation = choose_int8(directory, scorer, calibration_feeds(tokenizer, sample))
+    _update_manifest(directory, {"onnx": graphs})
+    return graphs, quantisation
+
+
+def _onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontology, dev: list[dict]):
+    """Score ONNX graphs on dev: (type micro-F1, argument F1 given types, thresholds), with
+    per-type thresholds tuned on these graphs' own dev scores."""
+    def score(entry: dict | None) -> tuple[float, float, dict[str, float]]:
         graphs = entry or {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}
         backend = OnnxBackend(directory / graphs["encoder"], directory / graphs["tagger"])
-        summary = dev_summary(Pipeline(backend, tokenizer, ontology, thresholds), dev, thresholds)
-        return summary["type_micro_f1"], summary["argument_f1_given_types"]
+        placeholder = {t: 0.5 for t in ontology.type_ids}  # replaced by the tuned ones below
+        summary = dev_summary(Pipeline(backend, tokenizer, ontology, placeholder), dev)
+        return summary["type_micro_f1"], summary["argument_f1_given_types"], summary["thresholds"]
 
     return score
 
@@ -289,6 +304,30 @@ def evaluate_saved(model_dir: Path, splits: dict[str, list[dict]], graphs: dict)
         plot_confusion(metrics["test"][headline]["confusion"], model_dir / "confusion_test.png",
                        f"test split, {headline} runtime: gold vs predicted type")
     return metrics
+
+
+def reexport(model_dir: str | Path) -> dict:
+    """Re-export a saved model (fp32 ONNX, int8 chosen on dev) and refresh its test metrics.
+
+    Uses the corpus and seed of the model's own config.yaml, so the int8 choice and
+    its thresholds are made exactly as at the end of training.
+    """
+    from flashpoint.model_dir import read_ontology
+    from flashpoint.training.config import load_config
+
+    model_dir = Path(model_dir)
+    model, manifest = load_torch_model(model_dir)
+    config = load_config(model_dir / "config.yaml")
+    settings = manifest["tokenizer"]
+    tokenizer = WindowTokenizer(model_dir / settings["file"], settings["max_length"], settings["stride"])
+    splits = split_records(load_dataset(config.data.corpus).to_list(), config)
+    graphs, quantisation = export_model(model, model_dir, config, splits, tokenizer, read_ontology(model_dir, manifest))
+    metrics_path = model_dir / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    metrics.update(evaluate_saved(model_dir, splits, graphs))
+    metrics["quantisation"] = quantisation
+    write_metrics(metrics, metrics_path)
+    return graphs
 
 
 def load_torch_model(model_dir: str | Path) -> tuple[EventModel, dict]:
