@@ -57,16 +57,19 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
     mean probability of the tags chosen for its tokens. Surrounding whitespace and
     punctuation-only edges are trimmed so spans match the guidelines' minimal phrases.
     """
+    probabilities = probabilities[: len(offsets)]  # rows past the window are batch padding
     tags = probabilities.argmax(axis=-1)
     spans: list[DecodedSpan] = []
     valid = (offsets[:, 0] >= 0) & (offsets[:, 1] > offsets[:, 0])
     # A sub-word that continues the previous token's word (no gap, starts with a letter
     # or digit) never starts or ends a span on its own: spans keep whole words.
     continues = np.zeros(len(offsets), dtype=bool)
-    for token in range(1, len(offsets)):
-        if valid[token] and valid[token - 1] and offsets[token, 0] == offsets[token - 1, 1]:
-            continues[token] = text[offsets[token, 0]].isalnum()
+    continues[1:] = valid[1:] & valid[:-1] & (offsets[1:, 0] == offsets[:-1, 1])
+    for token in np.flatnonzero(continues):
+        continues[token] = text[offsets[token, 0]].isalnum()
     for column, role in enumerate(roles):
+        if not (tags[valid, column] != OUTSIDE).any():
+            continue  # a span starts only at a B or an I: nothing to decode for this role
         current: list[int] = []
 
         def close() -> None:
@@ -90,7 +93,7 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
                 current.append(token)
             elif tag == INSIDE:
                 current.append(token)
-            else:
+            elif current:
                 close()
         close()
     return spans
