@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -134,22 +135,30 @@ class Pipeline:
         scores = np.zeros((len(texts), len(self.ontology.type_ids)), dtype=np.float32)
         arguments: list[dict[int, list]] = [{} for _ in texts]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
-        for begin in range(0, len(order), self.batch_size):
-            batch = [windows[i] for i in order[begin : begin + self.batch_size]]
-            input_ids, mask = pad_batch(batch)
-            logits, states = self.backend.encode(input_ids, mask)
-            probabilities = sigmoid(logits)
-            pairs: list[tuple[int, int]] = []
-            for row, window in enumerate(batch):
-                scores[window.text_index] = np.maximum(scores[window.text_index], probabilities[row])
-                wanted = (
-                    tag_types[window.text_index]
-                    if tag_types is not None
-                    else np.flatnonzero(probabilities[row] >= self.thresholds).tolist()
-                )
-                pairs.extend((row, int(t)) for t in wanted)
-            if pairs:
-                self._tag(batch, states, mask, pairs, texts, arguments)
+        # Tagging and decoding of batch k run on one helper thread while this thread
+        # encodes batch k+1: the network calls release the GIL, so the Python decoding
+        # fills the gaps of the encoder's thread pool. Tag jobs run one at a time, in
+        # order, so merging spans of a text split over several batches stays serial.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="flashpoint-tag") as tagging:
+            jobs = []
+            for begin in range(0, len(order), self.batch_size):
+                batch = [windows[i] for i in order[begin : begin + self.batch_size]]
+                input_ids, mask = pad_batch(batch)
+                logits, states = self.backend.encode(input_ids, mask)
+                probabilities = sigmoid(logits)
+                pairs: list[tuple[int, int]] = []
+                for row, window in enumerate(batch):
+                    scores[window.text_index] = np.maximum(scores[window.text_index], probabilities[row])
+                    wanted = (
+                        tag_types[window.text_index]
+                        if tag_types is not None
+                        else np.flatnonzero(probabilities[row] >= self.thresholds).tolist()
+                    )
+                    pairs.extend((row, int(t)) for t in wanted)
+                if pairs:
+                    jobs.append(tagging.submit(self._tag, batch, states, mask, pairs, texts, arguments))
+            for job in jobs:
+                job.result()  # re-raises a tagging error here
         return scores, arguments
 
     # -- internals ----------------------------------------------------------------

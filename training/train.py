@@ -235,13 +235,13 @@ def export_model(model: EventModel, directory: Path, config: Config, splits: dic
     if config.export.quantize:
         train_texts = [r["text"] for r in splits["train"]]
         sample = random.Random(config.seed).sample(train_texts, min(CALIBRATION_TEXTS, len(train_texts)))
-        scorer = _onnx_dev_scorer(directory, tokenizer, ontology, splits["dev"])
+        scorer = onnx_dev_scorer(directory, tokenizer, ontology, splits["dev"])
         graphs["int8"], quantisation = choose_int8(directory, scorer, calibration_feeds(tokenizer, sample))
     _update_manifest(directory, {"onnx": graphs})
     return graphs, quantisation
 
 
-def _onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontology, dev: list[dict]):
+def onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontology, dev: list[dict]):
     """Score ONNX graphs on dev: (type micro-F1, argument F1 given types, thresholds), with
     per-type thresholds tuned on these graphs' own dev scores."""
     def score(entry: dict | None) -> tuple[float, float, dict[str, float]]:
