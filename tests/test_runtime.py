@@ -127,3 +127,30 @@ def test_int8_plan_is_chosen_on_dev_and_keeps_attention_products_float(tiny_mode
     float_matmuls = [n.name for n in graph.node if n.op_type == "MatMul"]
     assert any(name.endswith("attention/self/MatMul") for name in float_matmuls)
     assert any(n.op_type == "MatMulInteger" for n in graph.node)
+
+
+def test_tagging_runs_beside_encoding_and_its_errors_surface(tiny_model):
+    """Tagging runs on a helper thread; its results must equal an in-order run, and a
+    failure there must reach the caller rather than leave events silently missing."""
+    pipeline = flashpoint.load(tiny_model).pipeline
+    forced = [[0, 3]] * len(TEXTS)
+    _, arguments = pipeline.score_sentences(TEXTS, tag_types=forced)
+    pipeline.batch_size = 1  # one window per batch: many overlapping tag jobs
+    _, one_by_one = pipeline.score_sentences(TEXTS, tag_types=forced)
+
+    def spans(result):
+        return [{t: sorted((a.role, a.start, a.end, a.score) for a in found) for t, found in per_text.items()}
+                for per_text in result]
+
+    batched, single = spans(arguments), spans(one_by_one)
+    assert [{t: [s[:3] for s in v] for t, v in d.items()} for d in single] == \
+           [{t: [s[:3] for s in v] for t, v in d.items()} for d in batched]
+    scores = [(a[3], b[3]) for d1, d2 in zip(single, batched) for t in d1 for a, b in zip(d1[t], d2[t])]
+    assert scores and np.allclose(*zip(*scores), atol=1e-4)
+
+    def failing_tag(*_):
+        raise RuntimeError("tagger failed")
+
+    pipeline.backend.tag = failing_tag
+    with pytest.raises(RuntimeError, match="tagger failed"):
+        pipeline.score_sentences(TEXTS, tag_types=forced)
