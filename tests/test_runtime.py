@@ -132,7 +132,9 @@ def test_int8_plan_is_chosen_on_dev_and_keeps_attention_products_float(tiny_mode
 def test_tagging_runs_beside_encoding_and_its_errors_surface(tiny_model):
     """Tagging runs on a helper thread; its results must equal an in-order run, and a
     failure there must reach the caller rather than leave events silently missing."""
-    pipeline = flashpoint.load(tiny_model).pipeline
+    # fp32: dynamic int8 rounds each batch with its own activation scale, so int8 scores
+    # legitimately move by ~1e-3 with the batch composition.
+    pipeline = flashpoint.load(tiny_model, precision="fp32").pipeline
     forced = [[0, 3]] * len(TEXTS)
     _, arguments = pipeline.score_sentences(TEXTS, tag_types=forced)
     pipeline.batch_size = 1  # one window per batch: many overlapping tag jobs
