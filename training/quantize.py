@@ -3,9 +3,9 @@
 Dynamic quantisation stores each weight matrix in 8 bits (per output channel) and
 rounds each activation tensor to 8 bits *as a whole*, with one scale. That one
 scale is what hurts: in this encoder (like most BERT-style models) one or two
-hidden channels carry values 3-13x larger than every other channel (measured on
-the default model: channel 35 of the LayerNorm output reaches 43 where the rest
-stay under 10; one GELU output channel reaches 69 where the rest stay under 6).
+hidden channels carry values 3-13x larger than every other channel (seen in the
+12-layer model: channel 35 of a LayerNorm output reaches 43 where the rest stay
+under 10; one GELU output channel reaches 69 where the rest stay under 6).
 The scale then spends most of the 256 levels on those few channels.
 
 ``outlier-smoothed`` fixes this the SmoothQuant way, restricted to the outlier
