@@ -62,11 +62,19 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
     spans: list[DecodedSpan] = []
     valid = (offsets[:, 0] >= 0) & (offsets[:, 1] > offsets[:, 0])
     # A sub-word that continues the previous token's word (no gap, starts with a letter
-    # or digit) never starts or ends a span on its own: spans keep whole words.
+    # or digit) never starts or ends a span on its own: spans keep whole words. So does
+    # a hyphen glued to word pieces on both sides ("Port-au-Prince", "Croix-des-Bouquets"),
+    # which the tagger often leaves outside a name it otherwise tags whole.
+    adjacent = np.zeros(len(offsets), dtype=bool)
+    adjacent[1:] = valid[1:] & valid[:-1] & (offsets[1:, 0] == offsets[:-1, 1])
     continues = np.zeros(len(offsets), dtype=bool)
-    continues[1:] = valid[1:] & valid[:-1] & (offsets[1:, 0] == offsets[:-1, 1])
-    for token in np.flatnonzero(continues):
-        continues[token] = text[offsets[token, 0]].isalnum()
+    for token in np.flatnonzero(adjacent):
+        first = text[offsets[token, 0]]
+        if first.isalnum():
+            continues[token] = True
+        elif first in _HYPHENS and offsets[token, 1] - offsets[token, 0] == 1 and token + 1 < len(offsets) \
+                and adjacent[token + 1] and text[offsets[token + 1, 0]].isalnum():
+            continues[token] = True
     for column, role in enumerate(roles):
         if not (tags[valid, column] != OUTSIDE).any():
             continue  # a span starts only at a B or an I: nothing to decode for this role
@@ -99,6 +107,7 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
     return spans
 
 
+_HYPHENS = "-\u2010\u2011"
 _EDGE_PUNCTUATION = " \t\n\r\u00a0,.;:!?()\"'«»“”„،؛"
 
 

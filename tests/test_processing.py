@@ -112,3 +112,15 @@ def test_decoder_keeps_whole_words_when_subword_tags_disagree():
     tags[7, 1] = tags[9:12, 1] = INSIDE
     decoded = decode_role_tags(_one_hot(tags), offsets, ["target", "location"], text)
     assert [(d.role, text[d.start:d.end]) for d in decoded] == [("target", "officers"), ("location", "Croix-des-Bouquets")]
+
+
+def test_decoder_keeps_hyphenated_names_whole_when_hyphens_are_tagged_outside():
+    text = "Clashes in Port-au-Prince, officials said"
+    # tokens: Clashes | in | Port | - | au | - | Prince | , | officials | said
+    offsets = np.array([[-1, -1], [0, 7], [8, 10], [11, 15], [15, 16], [16, 18], [18, 19], [19, 25], [25, 26],
+                        [27, 36], [37, 41], [-1, -1]])
+    tags = np.zeros((len(offsets), 1), dtype=int)
+    tags[3, 0] = BEGIN
+    tags[5, 0] = tags[7, 0] = INSIDE        # the hyphens themselves are tagged O
+    decoded = decode_role_tags(_one_hot(tags), offsets, ["location"], text)
+    assert [text[d.start:d.end] for d in decoded] == ["Port-au-Prince"]
