@@ -23,15 +23,7 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.loading import read_records
-from flashpoint.training.evaluate import tune_thresholds, type_metrics
-
-
-def labels(records: list[dict], ontology: Ontology) -> np.ndarray:
-    y = np.zeros((len(records), len(ontology.type_ids)), dtype=int)
-    for i, record in enumerate(records):
-        for event in record["events"]:
-            y[i, ontology.type_index[event["type"]]] = 1
-    return y
+from flashpoint.training.evaluate import gold_types, tune_thresholds, type_metrics
 
 
 def main() -> None:
@@ -48,7 +40,7 @@ def main() -> None:
     texts = {s: [r["text"] for r in rs] for s, rs in split.items()}
     x_train = hstack([words.fit_transform(texts["train"]), chars.fit_transform(texts["train"])]).tocsr()
     transform = lambda s: hstack([words.transform(texts[s]), chars.transform(texts[s])]).tocsr()  # noqa: E731
-    y_train = labels(split["train"], ontology)
+    y_train = gold_types(split["train"], ontology)[1]
     present = y_train.any(axis=0)
     classifier = OneVsRestClassifier(LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced"), n_jobs=2)
     classifier.fit(x_train, y_train[:, present])
@@ -58,10 +50,10 @@ def main() -> None:
         full[:, present] = classifier.predict_proba(transform(s))
         return full
 
-    thresholds = tune_thresholds(scores("dev"), labels(split["dev"], ontology), ontology.type_ids)
+    thresholds = tune_thresholds(scores("dev"), gold_types(split["dev"], ontology)[1], ontology.type_ids)
     test_scores = scores("test")
     y_pred = (test_scores >= np.array([thresholds[t] for t in ontology.type_ids])).astype(int)
-    y_test = labels(split["test"], ontology)
+    y_test = gold_types(split["test"], ontology)[1]
     baseline = type_metrics(y_test, y_pred, ontology.type_ids)
     by_language = {}
     for lang in sorted({r["lang"] for r in split["test"]}):

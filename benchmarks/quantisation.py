@@ -13,7 +13,6 @@ the whole pipeline (types and arguments) on the test sentences, in this process
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import tempfile
 import time
@@ -28,7 +27,8 @@ from flashpoint.tokenization import WindowTokenizer
 from flashpoint.training.config import load_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import evaluate_records
-from flashpoint.training.quantize import CALIBRATION_TEXTS, QUANTISATION_PLANS, calibration_feeds, quantize_int8
+from flashpoint.training.export import FP32_GRAPHS
+from flashpoint.training.quantize import QUANTISATION_PLANS, quantize_int8, training_calibration_feeds
 from flashpoint.training.train import onnx_dev_scorer, split_records
 
 
@@ -40,21 +40,19 @@ def main() -> None:
     manifest = read_manifest(model_dir)
     config = load_config(model_dir / "config.yaml")
     ontology = read_ontology(model_dir, manifest)
-    settings = manifest["tokenizer"]
-    tokenizer = WindowTokenizer(model_dir / settings["file"], settings["max_length"], settings["stride"])
+    tokenizer = WindowTokenizer.from_model_dir(model_dir, manifest)
     splits = split_records(load_dataset(config.data.corpus).to_list(), config)
-    train_texts = [r["text"] for r in splits["train"]]
-    feeds = calibration_feeds(tokenizer, random.Random(config.seed).sample(train_texts, min(CALIBRATION_TEXTS, len(train_texts))))
+    feeds = training_calibration_feeds(tokenizer, splits["train"], config.seed)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "onnx").mkdir()
-        for graph in ("encoder", "tagger"):
-            shutil.copyfile(model_dir / f"onnx/{graph}.onnx", work / f"onnx/{graph}.onnx")
+        for graph in FP32_GRAPHS.values():
+            shutil.copyfile(model_dir / graph, work / graph)
         score = onnx_dev_scorer(work, tokenizer, ontology, splits["dev"])
         for plan in (None, *QUANTISATION_PLANS):
-            entry = quantize_int8(work, plan, feeds) if plan else {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}
-            dev_types, dev_arguments, thresholds = score(entry if plan else None)
+            entry = quantize_int8(work, plan, feeds) if plan else FP32_GRAPHS
+            dev_types, dev_arguments, thresholds = score(entry)
             pipeline = Pipeline(OnnxBackend(work / entry["encoder"], work / entry["tagger"]), tokenizer, ontology, thresholds)
             test = evaluate_records(pipeline, splits["test"])
             rates = []

@@ -84,8 +84,7 @@ def load(model_dir: str | Path, precision: str = "int8", threads: int | None = N
         available = ", ".join(manifest.get("onnx", {})) or "none"
         raise ModelDirError(f"{model_dir} has no {precision} ONNX export (available: {available}); run `flashpoint export`")
     ontology = read_ontology(model_dir, manifest)
-    settings = manifest["tokenizer"]
-    tokenizer = WindowTokenizer(model_dir / settings["file"], settings["max_length"], settings["stride"])
+    tokenizer = WindowTokenizer.from_model_dir(model_dir, manifest)
     backend = OnnxBackend(model_dir / graphs["encoder"], model_dir / graphs["tagger"], threads=threads)
     thresholds = read_thresholds(model_dir, graphs.get("thresholds", "thresholds.json"))
     pipeline = Pipeline(backend, tokenizer, ontology, thresholds, batch_size=batch_size)

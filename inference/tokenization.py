@@ -47,6 +47,12 @@ class WindowTokenizer:
         self.max_length = max_length
         self.stride = stride
 
+    @classmethod
+    def from_model_dir(cls, model_dir: str | Path, manifest: dict) -> "WindowTokenizer":
+        """The tokenizer a model was trained with, cut into windows exactly as in training."""
+        settings = manifest["tokenizer"]
+        return cls(Path(model_dir) / settings["file"], settings["max_length"], settings["stride"])
+
     def encode(self, texts: list[str]) -> list[list[Window]]:
         """Tokenise ``texts``; return, per text, its windows (one unless it is long)."""
         encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)

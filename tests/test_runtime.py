@@ -29,8 +29,7 @@ def torch_pipeline(tiny_model):
     from flashpoint.training.train import load_torch_model
 
     model, manifest = load_torch_model(tiny_model)
-    settings = manifest["tokenizer"]
-    return Pipeline(TorchBackend(model), WindowTokenizer(tiny_model / "tokenizer.json", settings["max_length"], settings["stride"]),
+    return Pipeline(TorchBackend(model), WindowTokenizer.from_model_dir(tiny_model, manifest),
                     read_ontology(tiny_model, manifest), read_thresholds(tiny_model))
 
 

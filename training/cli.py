@@ -69,12 +69,10 @@ def evaluate(
     records = read_records(data)
     if into_model:
         from flashpoint.model_dir import read_manifest
-        from flashpoint.training.train import evaluate_saved
+        from flashpoint.training.train import refresh_metrics
 
-        stored = json.loads((model / "metrics.json").read_text())
         graphs = read_manifest(model)["onnx"]
-        stored.update(evaluate_saved(model, {"test": [r for r in records if r["split"] == "test"]}, graphs))
-        write_metrics(stored, model / "metrics.json")
+        refresh_metrics(model, {"test": [r for r in records if r["split"] == "test"]}, graphs)
         typer.echo(f"updated {model / 'metrics.json'} (test split, {', '.join(graphs)})")
         return
     if split:
@@ -106,8 +104,7 @@ def _pipeline(model: Path, backend: str):
         from flashpoint.training.train import load_torch_model
 
         torch_model, manifest = load_torch_model(model)
-        settings = manifest["tokenizer"]
-        return Pipeline(TorchBackend(torch_model), WindowTokenizer(model / settings["file"], settings["max_length"], settings["stride"]),
+        return Pipeline(TorchBackend(torch_model), WindowTokenizer.from_model_dir(model, manifest),
                         read_ontology(model, manifest), read_thresholds(model))
     raise typer.BadParameter(f"unknown backend {backend!r}: use onnx-int8, onnx-fp32 or torch")
 

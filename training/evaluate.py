@@ -104,16 +104,22 @@ def _predicted_spans(arguments: list[dict[int, list]], ontology: Ontology) -> li
     })
 
 
+def gold_types(records: list[dict], ontology: Ontology) -> tuple[list[list[int]], np.ndarray]:
+    """Annotated type indices per record, and the same as a 0/1 matrix (records x types)."""
+    indices = [sorted({ontology.type_index[e["type"]] for e in r["events"]}) for r in records]
+    y_true = np.zeros((len(records), len(ontology.type_ids)), dtype=int)
+    for i, types in enumerate(indices):
+        y_true[i, types] = 1
+    return indices, y_true
+
+
 def evaluate_records(pipeline: Pipeline, records: list[dict]) -> dict:
     """All metrics of ``pipeline`` on ``records`` (plus the raw predictions for plots)."""
     ontology = pipeline.ontology
     texts = [r["text"] for r in records]
-    gold_types = [sorted({ontology.type_index[e["type"]] for e in r["events"]}) for r in records]
+    gold_indices, y_true = gold_types(records, ontology)
     scores, predicted_arguments = pipeline.score_sentences(texts)
-    _, gold_conditioned = pipeline.score_sentences(texts, tag_types=gold_types)
-    y_true = np.zeros_like(scores, dtype=int)
-    for i, types in enumerate(gold_types):
-        y_true[i, types] = 1
+    _, gold_conditioned = pipeline.score_sentences(texts, tag_types=gold_indices)
     y_pred = (scores >= pipeline.thresholds).astype(int)
     gold = event_spans(records)
     end_to_end = _predicted_spans(predicted_arguments, ontology)
@@ -152,11 +158,8 @@ def dev_summary(pipeline: Pipeline, records: list[dict], thresholds: dict[str, f
     measured at them. Argument F1 is exact span F1 given the gold types (the tagger alone).
     """
     ontology = pipeline.ontology
-    gold_types = [sorted({ontology.type_index[e["type"]] for e in r["events"]}) for r in records]
-    scores, arguments = pipeline.score_sentences([r["text"] for r in records], tag_types=gold_types)
-    y_true = np.zeros_like(scores, dtype=int)
-    for i, types in enumerate(gold_types):
-        y_true[i, types] = 1
+    gold_indices, y_true = gold_types(records, ontology)
+    scores, arguments = pipeline.score_sentences([r["text"] for r in records], tag_types=gold_indices)
     if thresholds is None:
         thresholds = tune_thresholds(scores, y_true, ontology.type_ids)
     y_pred = (scores >= np.asarray([thresholds[t] for t in ontology.type_ids])).astype(int)

@@ -14,6 +14,7 @@ import torch
 from flashpoint.training.model import EventModel
 
 OPSET = 17
+FP32_GRAPHS = {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}
 
 
 class _EncoderGraph(torch.nn.Module):
@@ -57,4 +58,4 @@ def export_onnx(model: EventModel, out_dir: Path) -> dict[str, dict[str, str]]:
                           "type_ids": {0: "pairs"}, "tag_logits": {0: "pairs", 1: "tokens"}},
             opset_version=OPSET, dynamo=False,
         )
-    return {"fp32": {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}}
+    return {"fp32": dict(FP32_GRAPHS)}

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def calibration_feeds(tokenizer: WindowTokenizer, texts: list[str], batch_size: 
         ids, mask = pad_batch(windows[begin : begin + batch_size])
         feeds.append({"input_ids": ids, "attention_mask": mask})
     return feeds
+
+
+def training_calibration_feeds(tokenizer: WindowTokenizer, train_records: list[dict], seed: int) -> Feeds:
+    """Calibration batches from a seeded sample of the training split (never dev or test)."""
+    texts = [r["text"] for r in train_records]
+    return calibration_feeds(tokenizer, random.Random(seed).sample(texts, min(CALIBRATION_TEXTS, len(texts))))
 
 
 def _weight_matmuls(model) -> tuple[dict[str, list], dict]:
@@ -138,24 +145,21 @@ def smooth_outlier_channels(source: Path, target: Path, feeds: Feeds) -> list[di
     return report
 
 
-def _activation_matmuls(path: Path) -> list[str]:
-    import onnx
-
-    graph = onnx.load(str(path), load_external_data=False).graph
-    weights = {initializer.name for initializer in graph.initializer}
-    return [node.name for node in graph.node if node.op_type == "MatMul" and not any(i in weights for i in node.input)]
-
-
 def quantize_graph(source: Path, target: Path, keep_float: tuple[str, ...] = ()) -> None:
-    """Dynamic int8 (per-channel weights) of every weight MatMul and embedding Gather."""
+    """Dynamic int8 (per-channel weights) of every weight MatMul and embedding Gather.
+
+    MatMuls of two activations (attention scores) stay float, and so do the weight
+    MatMuls whose names contain a ``keep_float`` fragment."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    nodes = onnx.load(str(source), load_external_data=False).graph.node
-    excluded = [n.name for n in nodes if n.op_type == "MatMul" and "attention/self" not in n.name
-                and any(part in n.name for part in keep_float)]
+    graph = onnx.load(str(source), load_external_data=False).graph
+    weights = {initializer.name for initializer in graph.initializer}
+    matmuls = [n for n in graph.node if n.op_type == "MatMul"]
+    excluded = [n.name for n in matmuls if not any(i in weights for i in n.input)]
+    excluded += [n.name for n in matmuls if "attention/self" not in n.name and any(part in n.name for part in keep_float)]
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=_activation_matmuls(source) + excluded)
+                     op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=excluded)
 
 
 def quantize_int8(out_dir: Path, plan: dict, feeds: Feeds | None = None) -> dict[str, str]:

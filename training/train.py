@@ -40,10 +40,10 @@ from flashpoint.training.base_encoder import ensure_base_encoder
 from flashpoint.training.config import Config, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
-from flashpoint.training.export import export_onnx
+from flashpoint.training.export import FP32_GRAPHS, export_onnx
 from flashpoint.training.features import collate, featurize, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
-from flashpoint.training.quantize import CALIBRATION_TEXTS, calibration_feeds, choose_int8
+from flashpoint.training.quantize import choose_int8, training_calibration_feeds
 
 logger = logging.getLogger(__name__)
 WEIGHTS = "model.safetensors"
@@ -233,10 +233,9 @@ def export_model(model: EventModel, directory: Path, config: Config, splits: dic
     graphs = export_onnx(model, directory)
     quantisation: list[dict] = []
     if config.export.quantize:
-        train_texts = [r["text"] for r in splits["train"]]
-        sample = random.Random(config.seed).sample(train_texts, min(CALIBRATION_TEXTS, len(train_texts)))
         scorer = onnx_dev_scorer(directory, tokenizer, ontology, splits["dev"])
-        graphs["int8"], quantisation = choose_int8(directory, scorer, calibration_feeds(tokenizer, sample))
+        feeds = training_calibration_feeds(tokenizer, splits["train"], config.seed)
+        graphs["int8"], quantisation = choose_int8(directory, scorer, feeds)
     _update_manifest(directory, {"onnx": graphs})
     return graphs, quantisation
 
@@ -245,7 +244,7 @@ def onnx_dev_scorer(directory: Path, tokenizer: WindowTokenizer, ontology: Ontol
     """Score ONNX graphs on dev: (type micro-F1, argument F1 given types, thresholds), with
     per-type thresholds tuned on these graphs' own dev scores."""
     def score(entry: dict | None) -> tuple[float, float, dict[str, float]]:
-        graphs = entry or {"encoder": "onnx/encoder.onnx", "tagger": "onnx/tagger.onnx"}
+        graphs = entry or FP32_GRAPHS
         backend = OnnxBackend(directory / graphs["encoder"], directory / graphs["tagger"])
         placeholder = {t: 0.5 for t in ontology.type_ids}  # replaced by the tuned ones below
         summary = dev_summary(Pipeline(backend, tokenizer, ontology, placeholder), dev)
@@ -318,16 +317,20 @@ def reexport(model_dir: str | Path) -> dict:
     model_dir = Path(model_dir)
     model, manifest = load_torch_model(model_dir)
     config = load_config(model_dir / "config.yaml")
-    settings = manifest["tokenizer"]
-    tokenizer = WindowTokenizer(model_dir / settings["file"], settings["max_length"], settings["stride"])
+    tokenizer = WindowTokenizer.from_model_dir(model_dir, manifest)
     splits = split_records(load_dataset(config.data.corpus).to_list(), config)
     graphs, quantisation = export_model(model, model_dir, config, splits, tokenizer, read_ontology(model_dir, manifest))
-    metrics_path = model_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    metrics.update(evaluate_saved(model_dir, splits, graphs))
-    metrics["quantisation"] = quantisation
-    write_metrics(metrics, metrics_path)
+    refresh_metrics(model_dir, splits, graphs, quantisation=quantisation)
     return graphs
+
+
+def refresh_metrics(model_dir: Path, splits: dict[str, list[dict]], graphs: dict, **extra) -> None:
+    """Re-measure the saved runtimes (``evaluate_saved``) into the model's metrics.json,
+    keeping what else it holds (training figures); ``extra`` keys are set as given."""
+    path = model_dir / "metrics.json"
+    metrics = json.loads(path.read_text()) if path.is_file() else {}
+    metrics.update(evaluate_saved(model_dir, splits, graphs), **extra)
+    write_metrics(metrics, path)
 
 
 def load_torch_model(model_dir: str | Path) -> tuple[EventModel, dict]:

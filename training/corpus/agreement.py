@@ -18,12 +18,11 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.loading import read_records
 from flashpoint.training.corpus.markup import MarkupError, parse_marked
-from flashpoint.training.evaluate import event_spans, span_metrics, type_metrics
+from flashpoint.training.evaluate import event_spans, gold_types, span_metrics, type_metrics
 
 ONTOLOGY = Path(__file__).resolve().parents[2] / "configs" / "ontology" / "conflict.yaml"
 
@@ -65,14 +64,9 @@ def check(input_path: Path, second_path: Path) -> int:
 def agreement(corpus: list[dict], annotations: dict[str, dict], ontology: Ontology) -> dict:
     first = [r for r in corpus if r["id"] in annotations and annotations[r["id"]]["text"] == r["text"]]
     index = {r["id"]: i for i, r in enumerate(first)}
-    y_first = np.zeros((len(first), len(ontology.type_ids)), dtype=int)
-    y_second = np.zeros_like(y_first)
     second = [annotations[record["id"]] for record in first]
-    for i, (record, annotation) in enumerate(zip(first, second)):
-        for event in record["events"]:
-            y_first[i, ontology.type_index[event["type"]]] = 1
-        for event in annotation["events"]:
-            y_second[i, ontology.type_index[event["type"]]] = 1
+    _, y_first = gold_types(first, ontology)
+    _, y_second = gold_types(second, ontology)
     has_first, has_second = y_first.any(axis=1), y_second.any(axis=1)
     observed = float((has_first == has_second).mean())
     expected = float(has_first.mean() * has_second.mean() + (1 - has_first.mean()) * (1 - has_second.mean()))
