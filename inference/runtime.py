@@ -19,6 +19,15 @@ from flashpoint.results import DocumentResult
 from flashpoint.tokenization import WindowTokenizer
 
 
+# Graph fusions of ONNX Runtime 1.32 that make these graphs slower on CPU. The
+# residual Add + LayerNormalization after each int8 feed-forward block fuses into
+# com.microsoft.SkipLayerNormalization, whose kernel took 1.1 ms where the unfused
+# pair took 0.19 ms on a (32, 34, 384) batch; without it the int8 encoder ran ~10%
+# more sentences/s in an interleaved A/B on the 2,798 sentences of
+# benchmarks/throughput.py (median 351 vs 318). The fp32 graphs never fuse it.
+SLOWER_FUSIONS = ["SkipLayerNormFusion"]
+
+
 class OnnxBackend:
     """The two exported graphs (encoder, tagger) as a pipeline ``Backend``."""
 
@@ -35,8 +44,10 @@ class OnnxBackend:
         # sentences/s on 2 cores (12-layer model).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
-        self.encoder = ort.InferenceSession(str(encoder_path), options, providers=providers)
-        self.tagger = ort.InferenceSession(str(tagger_path), options, providers=providers)
+        self.encoder = ort.InferenceSession(str(encoder_path), options, providers=providers,
+                                            disabled_optimizers=SLOWER_FUSIONS)
+        self.tagger = ort.InferenceSession(str(tagger_path), options, providers=providers,
+                                           disabled_optimizers=SLOWER_FUSIONS)
 
     def encode(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         logits, states = self.encoder.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
