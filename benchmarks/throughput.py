@@ -1,6 +1,6 @@
 """Inference speed, side by side, on the same fine-tuned model and the same sentences.
 
-    python benchmarks/throughput.py [--model models/default] [--sentences 2000] [--repeats 3]
+    python benchmarks/throughput.py [--model models/default] [--sentences 2000] [--repeats 5]
 
 (a) plain transformers/PyTorch fp32: the saved model, a Hugging Face fast tokenizer
     padding each batch of 32 in input order, then the tagger for every type that
@@ -8,9 +8,12 @@
 (b) the flashpoint runtime: ONNX Runtime int8 with length-bucketed batches and
     dynamic padding, through the same pipeline that `flashpoint score` uses.
 Both do types and arguments. Each runs in its own child process, so that the cold
-start (import + load) and the peak RSS of each are measured cleanly; each makes
---repeats timed passes over the sentences and reports the median pass. The held-out
-sentences are the corpus dev and test splits (all languages), at least --sentences.
+start (import + load) and the peak RSS of each are measured cleanly. The two children
+then take turns: a timed pass of (a), a timed pass of (b), --repeats times, and each
+side reports its median pass. The shared 2-core machine's speed drifts by +-10% from
+minute to minute; alternating the passes makes the drift fall on both sides alike
+instead of on whichever side ran second. The held-out sentences are the corpus dev
+and test splits (all languages), at least --sentences.
 Also reports documents/s of `flashpoint score` on the shipped sample archive.
 """
 
@@ -39,23 +42,14 @@ def held_out_sentences(n: int) -> list[str]:
     return texts
 
 
-def timed_passes(one_pass, n_sentences: int, repeats: int) -> dict:
-    """Run ``one_pass`` ``repeats`` times; the headline rate is the median pass.
-
-    The shared 2-core machine's speed drifts by +-10% from minute to minute, so one
-    pass per side can flip a ratio; the median of several is stable and all passes
-    are kept in the results file."""
-    rates, events = [], 0
-    for _ in range(repeats):
-        begin = time.time()
-        events = one_pass()
-        rates.append(n_sentences / (time.time() - begin))
-    return {"sentences": n_sentences, "passes_sentences_per_s": [round(r, 1) for r in rates],
-            "sentences_per_s": round(float(sorted(rates)[len(rates) // 2]), 1), "events": int(events)}
+def time_pass(one_pass, n_sentences: int) -> dict:
+    begin = time.time()
+    events = one_pass()
+    return {"sentences_per_s": n_sentences / (time.time() - begin), "events": int(events)}
 
 
-def run_torch(model_dir: str, texts: list[str], batch_size: int, repeats: int) -> dict:
-    started = time.time()
+def load_torch(model_dir: str, texts: list[str], batch_size: int):
+    """Load the PyTorch side; return its one-pass function."""
     import torch
     from transformers import PreTrainedTokenizerFast
 
@@ -69,7 +63,6 @@ def run_torch(model_dir: str, texts: list[str], batch_size: int, repeats: int) -
     tokenizer.model_max_length = manifest["tokenizer"]["max_length"]
     stored = read_thresholds(Path(model_dir))
     thresholds = torch.tensor([stored[t] for t in manifest["labels"]["types"]])
-    cold = time.time() - started
 
     def one_pass() -> int:
         events = 0
@@ -83,42 +76,71 @@ def run_torch(model_dir: str, texts: list[str], batch_size: int, repeats: int) -
                 events += len(rows)
         return int(events)
 
-    return {**timed_passes(one_pass, len(texts), repeats), "cold_start_s": round(cold, 2)}
+    return one_pass
 
 
-def run_runtime(model_dir: str, texts: list[str], batch_size: int, repeats: int) -> dict:
-    started = time.time()
+def load_runtime(model_dir: str, texts: list[str], batch_size: int):
+    """Load the flashpoint runtime; return its one-pass function."""
     import flashpoint
 
     extractor = flashpoint.load(model_dir, batch_size=batch_size)
-    cold = time.time() - started
 
     def one_pass() -> int:
         _, arguments = extractor.pipeline.score_sentences(texts)
         return sum(len(per_type) for per_type in arguments)
 
-    return {**timed_passes(one_pass, len(texts), repeats), "cold_start_s": round(cold, 2),
-            "torch_imported": any(m.split(".")[0] == "torch" for m in sys.modules)}
+    return one_pass
 
 
-def child(role: str, model_dir: str, n: int, batch_size: int, repeats: int) -> None:
+def child(role: str, model_dir: str, n: int, batch_size: int) -> None:
+    """Load one side, report its cold start, then run one timed pass per "pass" line on stdin."""
     import resource
 
     texts = held_out_sentences(n)
-    result = (run_torch if role == "torch" else run_runtime)(model_dir, texts, batch_size, repeats)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print("RESULT " + json.dumps(result))
+    started = time.time()
+    one_pass = (load_torch if role == "torch" else load_runtime)(model_dir, texts, batch_size)
+    cold = time.time() - started
+    torch_imported = any(m.split(".")[0] == "torch" for m in sys.modules)
+    print("READY " + json.dumps({"cold_start_s": round(cold, 2), "torch_imported": torch_imported}), flush=True)
+    for command in sys.stdin:
+        if command.strip() != "pass":
+            break
+        print("PASS " + json.dumps(time_pass(one_pass, len(texts))), flush=True)
+    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print("DONE " + json.dumps({"peak_rss_mb": peak, "sentences": len(texts)}), flush=True)
 
 
-def in_child(role: str, args) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", role, "--model", args.model,
-                             "--sentences", str(args.sentences), "--batch-size", str(args.batch_size),
-                             "--repeats", str(args.repeats)],
-                            capture_output=True, text=True, cwd=REPO)
-    lines = [l for l in output.stdout.splitlines() if l.startswith("RESULT ")]
-    if output.returncode or not lines:
-        sys.exit(f"{role} run failed:\n{output.stderr[-3000:]}")
-    return json.loads(lines[-1].removeprefix("RESULT "))
+class Side:
+    """One child process, driven line by line."""
+
+    def __init__(self, role: str, args) -> None:
+        self.role = role
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--child", role, "--model", args.model, "--sentences", str(args.sentences),
+             "--batch-size", str(args.batch_size)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+        self.ready = self._reply("READY")
+        self.passes: list[dict] = []
+
+    def _reply(self, tag: str) -> dict:
+        for line in self.process.stdout:
+            if line.startswith(tag + " "):
+                return json.loads(line.removeprefix(tag + " "))
+        self.process.wait()
+        sys.exit(f"{self.role} run failed (exit code {self.process.returncode}); its error is above")
+
+    def run_pass(self) -> None:
+        self.process.stdin.write("pass\n")
+        self.process.stdin.flush()
+        self.passes.append(self._reply("PASS"))
+
+    def finish(self) -> dict:
+        self.process.stdin.close()
+        done = self._reply("DONE")
+        self.process.wait()
+        rates = [p["sentences_per_s"] for p in self.passes]
+        return {**done, **self.ready, "passes_sentences_per_s": [round(r, 1) for r in rates],
+                "sentences_per_s": round(float(sorted(rates)[len(rates) // 2]), 1), "events": self.passes[-1]["events"]}
 
 
 def sample_archive_rate(model_dir: str) -> dict:
@@ -138,14 +160,18 @@ def main() -> None:
     parser.add_argument("--model", default=str(REPO / "models/default"))
     parser.add_argument("--sentences", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per side; the median is reported")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating timed passes per side; the median is reported")
     parser.add_argument("--child", choices=["torch", "runtime"])
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.model, args.sentences, args.batch_size, args.repeats)
+        child(args.child, args.model, args.sentences, args.batch_size)
         return
-    torch_result = in_child("torch", args)
-    runtime_result = in_child("runtime", args)
+    torch_side = Side("torch", args)  # loaded one after the other: cold starts do not overlap
+    runtime_side = Side("runtime", args)
+    for _ in range(args.repeats):
+        torch_side.run_pass()
+        runtime_side.run_pass()
+    torch_result, runtime_result = torch_side.finish(), runtime_side.finish()
     ratio = runtime_result["sentences_per_s"] / torch_result["sentences_per_s"]
     archive = sample_archive_rate(args.model)
     result = {"model": args.model, "machine": machine(), "pytorch_fp32": torch_result,
@@ -155,7 +181,7 @@ def main() -> None:
     for name, r in (("transformers/PyTorch fp32", torch_result), ("flashpoint ONNX int8", runtime_result)):
         print(f"{name:26}{r['sentences_per_s']:12.1f}{r['cold_start_s']:14.2f}{r['peak_rss_mb']:13.0f}")
     print(f"speed-up: {ratio:.2f}x on {runtime_result['sentences']} held-out sentences, {machine()['cpus']} CPUs "
-          f"(median of {args.repeats} passes; PyTorch {torch_result['passes_sentences_per_s']}, "
+          f"(median of {args.repeats} alternating passes; PyTorch {torch_result['passes_sentences_per_s']}, "
           f"flashpoint {runtime_result['passes_sentences_per_s']})")
     print(f"sample archive: {archive['documents']} documents, {archive['sentences']} sentences in {archive['seconds']} s "
           f"= {archive['documents_per_s']} documents/s (includes model load)")
