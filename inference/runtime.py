@@ -43,11 +43,11 @@ class OnnxBackend:
         # an A/B run on the 2,798 sentences of benchmarks/throughput.py gave 160 vs 258
         # sentences/s on 2 cores (12-layer model).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        providers = ["CPUExecutionProvider"]
-        self.encoder = ort.InferenceSession(str(encoder_path), options, providers=providers,
-                                            disabled_optimizers=SLOWER_FUSIONS)
-        self.tagger = ort.InferenceSession(str(tagger_path), options, providers=providers,
-                                           disabled_optimizers=SLOWER_FUSIONS)
+        def session(path: Path) -> ort.InferenceSession:
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                        disabled_optimizers=SLOWER_FUSIONS)
+
+        self.encoder, self.tagger = session(encoder_path), session(tagger_path)
 
     def encode(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         logits, states = self.encoder.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
