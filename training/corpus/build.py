@@ -16,18 +16,25 @@ from pathlib import Path
 from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.loading import DOCUMENTS_FILE
 from flashpoint.training.corpus.markup import read_shard
+from flashpoint.training.corpus.parallel import parallel_group
 
 SPLIT_TARGETS = {"train": 0.67, "dev": 0.16, "test": 0.17}
 
 
-def assign_splits(batch_sizes: dict[str, int]) -> dict[str, str]:
-    """Greedy, deterministic: each batch (sorted by name) joins the neediest split."""
+def assign_splits(batch_sizes: dict[str, int], fixed: dict[str, str] | None = None) -> dict[str, str]:
+    """Greedy, deterministic: each batch (sorted by name) joins the neediest split.
+
+    ``fixed`` batches keep the split given (translations of the parallel set take their
+    English source's split) and count towards the shares the others are balanced against.
+    """
+    fixed = fixed or {}
     assigned: dict[str, str] = {}
     counts = dict.fromkeys(SPLIT_TARGETS, 0)
     total = 0
     for batch in sorted(batch_sizes):
         total += batch_sizes[batch]
-        split = max(SPLIT_TARGETS, key=lambda s: (SPLIT_TARGETS[s] * total - counts[s], -list(SPLIT_TARGETS).index(s)))
+        split = fixed.get(batch) or max(
+            SPLIT_TARGETS, key=lambda s: (SPLIT_TARGETS[s] * total - counts[s], -list(SPLIT_TARGETS).index(s)))
         assigned[batch] = split
         counts[split] += batch_sizes[batch]
     return assigned
@@ -47,10 +54,17 @@ def build_corpus(shard_root: Path, output: Path, ontology: Ontology) -> dict[str
     output.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     all_documents: list[dict] = []
-    for lang_dir in sorted(p for p in shard_root.iterdir() if p.is_dir()):
-        lang = lang_dir.name
-        parsed = {shard.stem: read_shard(shard, lang, ontology) for shard in sorted(lang_dir.glob("*.jsonl"))}
-        splits = assign_splits({batch: len(shard_records) for batch, (shard_records, _) in parsed.items()})
+    languages = {
+        lang_dir.name: {shard.stem: read_shard(shard, lang_dir.name, ontology) for shard in sorted(lang_dir.glob("*.jsonl"))}
+        for lang_dir in sorted(p for p in shard_root.iterdir() if p.is_dir())
+    }
+    english = languages.get("en", {})
+    source_splits = assign_splits({batch: len(records) for batch, (records, _) in english.items()})
+    for lang, parsed in languages.items():
+        # a translation of the parallel set goes where its English source went
+        fixed = {batch: source_splits[f"en-{group}"] for batch in parsed
+                 if (group := parallel_group(batch)) and f"en-{group}" in source_splits}
+        splits = assign_splits({batch: len(shard_records) for batch, (shard_records, _) in parsed.items()}, fixed)
         records: list[dict] = []
         for batch, (shard_records, documents) in parsed.items():
             split = splits[batch]

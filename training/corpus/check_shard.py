@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flashpoint.ontology import Ontology
 from flashpoint.training.corpus.markup import MarkupError, read_shard
+from flashpoint.training.corpus.parallel import alignment_problems, source_shard
 
 DEFAULT_ONTOLOGY = Path(__file__).resolve().parents[2] / "configs" / "ontology" / "conflict.yaml"
 
@@ -30,6 +31,18 @@ def main(argv: list[str]) -> int:
             print(error)
             failed = True
             continue
+        source = source_shard(path)
+        if source is not None:
+            if not source.is_file():
+                print(f"{path}: its English source {source} does not exist")
+                failed = True
+            else:
+                problems, warnings = alignment_problems(records, read_shard(source, "en", ontology)[0], str(path))
+                for line in problems:
+                    print(line)
+                for line in warnings:
+                    print("warning:", line)
+                failed = failed or bool(problems)
         seen: set[str] = set()
         for record in records:
             key = " ".join(record["text"].lower().split())
