@@ -1,9 +1,10 @@
 """Multilingual sentence splitting with character offsets into the document.
 
 pysbd handles abbreviations well ("M. Dupont", "Dr. Smith") for the ~20 languages
-it knows, Arabic's "؟" included; other languages (Turkish among them) go through a
-punctuation rule that splits after . ! ? … ؟ । 。 when followed by whitespace and
-a capital or non-Latin letter. Which splitter ran is a property of the language,
+it knows; other languages (Turkish among them) and Arabic (whose pysbd rules cut at
+the comma "،") go through a punctuation rule that splits after . ! ? … ؟ । 。 when
+followed by whitespace and a capital, a caseless letter or a digit, unless the stop
+ends a title, an initial or a number. Which splitter ran is a property of the language,
 never a silent fallback on error.
 """
 
@@ -24,7 +25,13 @@ class Sentence:
     text: str
 
 
-_RULE_BOUNDARY = re.compile(r"(?<=[.!?…؟।。])[\"'”»)]*\s+(?=[\"'“«(]*[^\W\d_a-z])")
+# A boundary: sentence-final punctuation, closing quotes, then whitespace before an opening
+# quote and a capital, a letter of a caseless script, or a digit. Arabic also ends a
+# sentence at a full stop glued to the next word's letter ("القرية.وقتل"): its press often
+# drops that space, and a sentence beginning with و / وفي is still a new sentence.
+_RULE_BOUNDARY = re.compile(
+    r"(?<=[.!?…؟।。])[\"'”»)]*(?:\s+(?=[\"'“«(]*[^\W_a-z])|(?<=\.)(?=[\u0621-\u064a]))"
+)
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
@@ -36,14 +43,30 @@ def _segmenter(lang: str):
 
 
 # Titles that end in a full stop without ending the sentence, in languages pysbd lacks.
-_ABBREVIATIONS = re.compile(r"(?:^|\s)(?:Dr|Prof|Doç|Av|Yrd|Gen|Org|Korg|Tuğg|Alb|Yb|Bnb|Sn|St|Mr|Mrs|Ms|No)\.$")
+_ABBREVIATIONS = frozenset(
+    "Dr Prof Doç Av Yrd Gen Org Korg Tuğg Alb Yb Bnb Sn St Mr Mrs Ms No Nr Bkz vb vs Mah Cad Sok".split()
+)
+_PREVIOUS_WORD = re.compile(r"(\S+)$")
+# Languages whose pysbd rules cut inside sentences: Arabic ends a sentence at "،".
+_RULE_LANGUAGES = frozenset({"ar", "fa", "ur"})
+
+
+def _continues_sentence(text: str, stop: int) -> bool:
+    """Whether the full stop before ``stop`` belongs to a word, not to the sentence: a title
+    ("Dr."), an initial ("A. Petrov", "د."), or a number (a Turkish ordinal, "2. Ordu")."""
+    match = _PREVIOUS_WORD.search(text, max(0, stop - 24), stop)
+    if match is None:
+        return False
+    word = match.group(1).rstrip(".\"'”»)").lstrip("\"'“«(")
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or word.isdigit()
 
 
 def _rule_split(text: str) -> list[tuple[int, int]]:
+    """Split at punctuation boundaries; linear in the length of ``text``."""
     bounds: list[tuple[int, int]] = []
     start = 0
     for match in _RULE_BOUNDARY.finditer(text):
-        if _ABBREVIATIONS.search(text, 0, match.start()):
+        if _continues_sentence(text, match.start()):
             continue
         bounds.append((start, match.start()))
         start = match.end()
@@ -52,7 +75,7 @@ def _rule_split(text: str) -> list[tuple[int, int]]:
 
 
 def _split_block(text: str, lang: str) -> list[tuple[int, int]]:
-    if lang in LANGUAGE_CODES:
+    if lang in LANGUAGE_CODES and lang not in _RULE_LANGUAGES:
         return [(span.start, span.end) for span in _segmenter(lang).segment(text)]
     return _rule_split(text)
 

@@ -8,6 +8,7 @@ with :func:`decode_role_tags`: one copy of the scheme, so they cannot drift apar
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,10 +71,10 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
     continues = np.zeros(len(offsets), dtype=bool)
     for token in np.flatnonzero(adjacent):
         first = text[offsets[token, 0]]
-        if first.isalnum():
+        if _is_word_character(first):
             continues[token] = True
         elif first in _HYPHENS and offsets[token, 1] - offsets[token, 0] == 1 and token + 1 < len(offsets) \
-                and adjacent[token + 1] and text[offsets[token + 1, 0]].isalnum():
+                and adjacent[token + 1] and _is_word_character(text[offsets[token + 1, 0]]):
             continues[token] = True
     for column, role in enumerate(roles):
         if not (tags[valid, column] != OUTSIDE).any():
@@ -98,7 +99,11 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
                 tag = INSIDE
             if tag == BEGIN or (tag == INSIDE and not current):
                 close()
-                current.append(token)
+                # a span that would start inside a word ("outs" of "hideouts") takes the whole word
+                first = token
+                while continues[first] and first > 0:
+                    first -= 1
+                current.extend(range(first, token + 1))
             elif tag == INSIDE:
                 current.append(token)
             elif current:
@@ -108,6 +113,12 @@ def decode_role_tags(probabilities: np.ndarray, offsets: np.ndarray, roles: list
 
 
 _HYPHENS = "-\u2010\u2011"
+
+
+def _is_word_character(char: str) -> bool:
+    """Letters, combining marks and digits of any script (Arabic harakat and Devanagari
+    vowel signs are marks, which ``str.isalnum`` rejects)."""
+    return unicodedata.category(char)[0] in "LMN"
 _EDGE_PUNCTUATION = " \t\n\r\u00a0,.;:!?()\"'«»“”„،؛"
 
 

@@ -81,6 +81,33 @@ def test_sentence_splitting(lang, text, expected):
     assert all(text[s.start:s.end] == s.text for s in sentences)
 
 
+@pytest.mark.parametrize("lang, text, expected", [
+    # Arabic: the comma "،" never ends a sentence; a stop before و / وفي does, glued or not
+    ("ar", "قال مسؤول، طلب عدم ذكر اسمه، إن مسلحين هاجموا القرية. وقتل خمسة مدنيين. وفي بلدة أخرى، اعتقلت الشرطة رجلين.",
+     ["قال مسؤول، طلب عدم ذكر اسمه، إن مسلحين هاجموا القرية.", "وقتل خمسة مدنيين.", "وفي بلدة أخرى، اعتقلت الشرطة رجلين."]),
+    ("ar", "هاجم مسلحون القرية.وقتل خمسة. قال د. سالم إن 2.5 طن صودرت.",
+     ["هاجم مسلحون القرية.", "وقتل خمسة.", "قال د. سالم إن 2.5 طن صودرت."]),
+    # Turkish: a sentence may open with a number; ordinals ("2. Ordu") and titles do not end one
+    ("tr", "Saldırı Lice ilçesinde oldu. 3 asker öldü. Yrd. Doç. Dr. Ali konuştu. 2. Ordu komutanı geldi.",
+     ["Saldırı Lice ilçesinde oldu.", "3 asker öldü.", "Yrd. Doç. Dr. Ali konuştu.", "2. Ordu komutanı geldi."]),
+    # Russian: initials and abbreviated place words stay inside the sentence
+    ("ru", "Как сообщил А. Петров, обстрел начался в с. Ивановка. Погибли двое.",
+     ["Как сообщил А. Петров, обстрел начался в с. Ивановка.", "Погибли двое."]),
+])
+def test_sentence_boundaries_by_script(lang, text, expected):
+    assert [s.text for s in split_sentences(text, lang)] == expected
+
+
+def test_rule_splitting_is_linear_in_text_length():
+    import time
+
+    text = "Saldırganlar köyü bastı. " * 20000  # 500 kB, 20,000 sentences
+    started = time.perf_counter()
+    sentences = split_sentences(text, "tr")
+    assert len(sentences) == 20000
+    assert time.perf_counter() - started < 5.0
+
+
 def test_training_features_window_long_sentences_and_warn(tokenizer, ontology, caplog):
     from flashpoint.training.features import featurize
 
@@ -112,6 +139,29 @@ def test_decoder_keeps_whole_words_when_subword_tags_disagree():
     tags[7, 1] = tags[9:12, 1] = INSIDE
     decoded = decode_role_tags(_one_hot(tags), offsets, ["target", "location"], text)
     assert [(d.role, text[d.start:d.end]) for d in decoded] == [("target", "officers"), ("location", "Croix-des-Bouquets")]
+
+
+def test_decoder_never_starts_a_span_inside_a_word():
+    text = "Troops raided hideouts of the sicarios"
+    # tokens: Troops | raided | hide | outs | of | the | sic | arios
+    offsets = np.array([[-1, -1], [0, 6], [7, 13], [14, 18], [18, 22], [23, 25], [26, 29], [30, 33], [33, 38],
+                        [-1, -1]])
+    tags = np.zeros((len(offsets), 2), dtype=int)
+    tags[4, 0] = BEGIN                      # only the second piece of "hideouts" is tagged
+    tags[8, 1] = BEGIN                      # only "arios" of "sicarios"
+    decoded = decode_role_tags(_one_hot(tags), offsets, ["target", "actor"], text)
+    assert [(d.role, text[d.start:d.end]) for d in decoded] == [("target", "hideouts"), ("actor", "sicarios")]
+
+
+def test_decoder_treats_combining_marks_as_part_of_the_word():
+    text = "قُتِلَ جنود"
+    # a piece that starts with a diacritic (a combining mark, not alphanumeric) continues its word
+    offsets = np.array([[-1, -1], [0, 1], [1, 6], [7, 11], [-1, -1]])
+    assert not text[1].isalnum()
+    tags = np.zeros((len(offsets), 1), dtype=int)
+    tags[2, 0] = BEGIN
+    decoded = decode_role_tags(_one_hot(tags), offsets, ["target"], text)
+    assert [text[d.start:d.end] for d in decoded] == ["قُتِلَ"]
 
 
 def test_decoder_keeps_hyphenated_names_whole_when_hyphens_are_tagged_outside():
