@@ -47,3 +47,11 @@ def extractor(tiny_model):
     import flashpoint
 
     return flashpoint.load(tiny_model)
+
+
+@pytest.fixture(scope="session")
+def tokenizer_64():
+    from flashpoint.tokenization import WindowTokenizer
+    from flashpoint.training.base_encoder import ensure_base_encoder
+
+    return WindowTokenizer(ensure_base_encoder() / "tokenizer.json", max_length=64, stride=16)

@@ -68,3 +68,50 @@ def test_model_card_block_is_generated_from_metrics(tiny_model, tmp_path):
     assert text.count(BEGIN) == 1 and text.count(END) == 1 and "prose stays" in text
     test = json.loads((tiny_model / "metrics.json").read_text())["test"]["int8"]
     assert f"| ONNX int8 | {test['types']['micro']['f1']:.3f} |" in text
+
+
+def test_softmax_head_with_augmentation_serves_its_probabilities(tiny_config, tmp_path):
+    """A softmax-over-types-plus-none head trains (with noisy variants), exports, and every
+    runtime's sigmoid of its output gives back the softmax probabilities."""
+    import numpy as np
+    import torch
+
+    import flashpoint
+    from flashpoint.training.train import load_torch_model
+
+    config = tiny_config.model_copy(deep=True)
+    config.training.type_loss = "softmax"
+    config.training.label_smoothing = 0.1
+    config.training.max_steps = 6
+    config.data.augment.lowercase = 0.3
+    config.data.augment.noise = 0.2
+    config.export.quantize = False
+    model_dir = train(config, tmp_path / "softmax", progress=False)
+    model, manifest = load_torch_model(model_dir)
+    assert manifest["heads"] == {"type_loss": "softmax", "pooling": "mean"}
+    ids = torch.tensor([[0, 35010, 7270, 5, 2]])
+    mask = torch.ones_like(ids)
+    head, _ = model.encode_head(ids, mask)
+    log_odds, _ = model.encode(ids, mask)
+    expected = torch.softmax(head, dim=-1)[0, :-1].detach().numpy()
+    assert head.shape[1] == 31
+    np.testing.assert_allclose(torch.sigmoid(log_odds)[0].detach().numpy(), expected, rtol=1e-4, atol=1e-6)
+    document = flashpoint.load(model_dir, precision="fp32").extract("Gunmen attacked a village in Zamfara.", lang="en")
+    assert sum(document.event_types.values()) <= 1.0 + 1e-4  # softmax shares, not independent sigmoids
+
+
+def test_model_card_puts_real_news_first(tiny_model):
+    from pathlib import Path
+
+    from flashpoint.training.model_card import metrics_markdown
+
+    label = {"gold": 30, "pred": 20, "precision": 0.5, "recall": 0.25, "f1": 0.3333}
+    figures = {"macro_over_sets": 0.4, "sets": {"wire_quad_en": {
+        "records": 1800, "macro_f1": 0.4, "material_conflict_f1": 0.55, "material_conflict_recall": 0.5,
+        "labels": {"4 material conflict": label}}}}
+    test = json.loads((tiny_model / "metrics.json").read_text())["test"]
+    text = metrics_markdown({"real_dev": {"int8": figures}, "test": test}, Path("models/x"))
+    assert text.index("Real news (development sets)") < text.index("Synthetic test split")
+    assert "| wire sentences, QuadClass (en) | 1800 | 0.400 | 0.550 |" in text
+    assert "| **macro over sets** | | **0.400** |  |" in text
+    assert "| wire_quad_en | 4 material conflict | 30 | 0.500 | 0.250 | 0.333 |" in text

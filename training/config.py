@@ -9,7 +9,7 @@ is saved in the model directory, so a model always says how it was made.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,8 +19,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class AugmentConfig(_Strict):
+    """Real news arrives lower-cased, garbled and unpunctuated; each epoch a training record
+    is replaced by such a variant with these probabilities (offsets are remapped by code)."""
+
+    lowercase: float = Field(default=0.0, ge=0.0, le=1.0, description="share of records lower-cased")
+    noise: float = Field(default=0.0, ge=0.0, le=1.0, description="share given mojibake or lost punctuation")
+
+
 class DataConfig(_Strict):
     corpus: list[str] = Field(default_factory=lambda: ["data/corpus"], description="corpus files or directories")
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
     languages: list[str] | None = Field(default=None, description="keep only these languages")
     max_records_per_split: int | None = Field(default=None, ge=1, description="cap per split, for tiny runs")
 
@@ -31,6 +40,7 @@ class ModelConfig(_Strict):
     max_length: int = Field(default=128, ge=16, le=512)
     stride: int = Field(default=32, ge=0)
     dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    pooling: Literal["mean", "cls"] = "mean"
 
     @model_validator(mode="after")
     def _stride_fits(self) -> "ModelConfig":
@@ -51,6 +61,9 @@ class TrainingConfig(_Strict):
     freeze_layers: int = Field(default=0, ge=0, description="freeze the lowest N encoder layers")
     argument_loss_weight: float = Field(default=10.0, ge=0, description="weight of the tag loss against the summed type loss")
     type_positive_weight: float = Field(default=3.0, gt=0, description="BCE weight of positive type labels")
+    type_loss: Literal["sigmoid", "softmax", "both"] = Field(
+        default="sigmoid", description="independent sigmoids, a softmax over the types plus 'none', or both summed")
+    label_smoothing: float = Field(default=0.0, ge=0.0, lt=0.5, description="smoothing of the type targets")
     patience: int = Field(default=1, ge=0, description="epochs without dev improvement before stopping")
     threads: int = Field(default=2, ge=1)
     gradient_clip: float = Field(default=1.0, gt=0)

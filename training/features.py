@@ -9,6 +9,7 @@ once per window and the tagger once per (window, gold type) pair.
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ class Example:
     ids: np.ndarray
     type_labels: np.ndarray
     tag_targets: dict[int, np.ndarray]
+    record: int = 0  # index of the record it came from (a long record gives several windows)
 
 
 def featurize(records: list[dict], tokenizer: WindowTokenizer, ontology: Ontology) -> list[Example]:
@@ -33,7 +35,7 @@ def featurize(records: list[dict], tokenizer: WindowTokenizer, ontology: Ontolog
     windows_per_record = tokenizer.encode([r["text"] for r in records])
     examples: list[Example] = []
     windowed = 0
-    for record, windows in zip(records, windows_per_record):
+    for record_index, (record, windows) in enumerate(zip(records, windows_per_record)):
         windowed += len(windows) > 1
         labels = np.zeros(len(ontology.type_ids), dtype=np.float32)
         spans_by_type: dict[int, list[tuple[str, int, int]]] = {}
@@ -47,7 +49,7 @@ def featurize(records: list[dict], tokenizer: WindowTokenizer, ontology: Ontolog
             targets = {
                 t: encode_role_tags(window.offsets, spans, ontology.role_ids) for t, spans in spans_by_type.items()
             }
-            examples.append(Example(window.ids, labels, targets))
+            examples.append(Example(window.ids, labels, targets, record_index))
     if windowed:
         logger.warning(
             "%d of %d sentences exceed %d tokens and were split into overlapping windows (nothing truncated)",
@@ -101,3 +103,49 @@ def length_bucketed_batches(examples: list[Example], batch_size: int, generator:
         batches.extend([examples[i] for i in chunk[b : b + batch_size]] for b in range(0, len(chunk), batch_size))
     generator.shuffle(batches)
     return batches
+
+
+class AugmentedExamples:
+    """Training windows of each record in its clean form and in its noisy variants, and the
+    draw, made afresh each epoch, of which form each record takes."""
+
+    def __init__(self, records: list[dict], tokenizer: WindowTokenizer, ontology: Ontology,
+                 lowercase: float, noise: float, seed: int) -> None:
+        from flashpoint.training.augment import lowercased, noisy_variant
+
+        self.lowercase, self.noise = lowercase, noise
+        self.forms = [featurize(records, tokenizer, ontology)]
+        if lowercase > 0:
+            self.forms.append(featurize([lowercased(r) for r in records], tokenizer, ontology))
+        if noise > 0:
+            rng = random.Random(seed)
+            self.forms.append(featurize([noisy_variant(r, rng) for r in records], tokenizer, ontology))
+        self.n_records = len(records)
+        self.by_record = [_group(form, self.n_records) for form in self.forms]
+
+    def __len__(self) -> int:
+        return len(self.forms[0])
+
+    def epoch(self, generator: np.random.Generator) -> list[Example]:
+        """Every record once, clean or as one of its variants, by the configured shares."""
+        if len(self.forms) == 1:
+            return self.forms[0]  # no draw: a recipe without augmentation trains exactly as before
+        draws = generator.random(self.n_records)
+        lower_form = 1 if self.lowercase > 0 else None
+        noise_form = len(self.forms) - 1 if self.noise > 0 else None
+        examples: list[Example] = []
+        for record, draw in enumerate(draws):
+            form = 0
+            if lower_form is not None and draw < self.lowercase:
+                form = lower_form
+            elif noise_form is not None and self.lowercase <= draw < self.lowercase + self.noise:
+                form = noise_form
+            examples.extend(self.by_record[form][record])
+        return examples
+
+
+def _group(examples: list[Example], n_records: int) -> list[list[Example]]:
+    groups: list[list[Example]] = [[] for _ in range(n_records)]
+    for example in examples:
+        groups[example.record].append(example)
+    return groups

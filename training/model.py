@@ -26,15 +26,27 @@ from transformers import BertConfig, BertModel
 from flashpoint.spans import N_TAGS
 
 
+TYPE_LOSSES = ("sigmoid", "softmax", "both")
+POOLINGS = ("mean", "cls")
+
+
 class EventModel(nn.Module):
-    def __init__(self, encoder_config: BertConfig, n_types: int, n_roles: int, dropout: float = 0.1) -> None:
+    """``type_loss`` decides the type head's shape: "sigmoid" has one logit per type;
+    "softmax" and "both" add a "none of the types" logit. Whatever the head, :meth:`encode`
+    returns per-type log-odds, so the runtime applies one sigmoid to every model."""
+
+    def __init__(self, encoder_config: BertConfig, n_types: int, n_roles: int, dropout: float = 0.1,
+                 type_loss: str = "sigmoid", pooling: str = "mean") -> None:
         super().__init__()
+        if type_loss not in TYPE_LOSSES or pooling not in POOLINGS:
+            raise ValueError(f"type_loss must be one of {TYPE_LOSSES} and pooling one of {POOLINGS}")
         encoder_config = copy.deepcopy(encoder_config)
         encoder_config._attn_implementation = "eager"
         self.encoder = BertModel(encoder_config, add_pooling_layer=False)
         hidden = encoder_config.hidden_size
         self.n_types, self.n_roles = n_types, n_roles
-        self.type_head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_types))
+        self.type_loss, self.pooling = type_loss, pooling
+        self.type_head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_types + (type_loss != "sigmoid")))
         self.type_embedding = nn.Embedding(n_types, hidden)
         nn.init.normal_(self.type_embedding.weight, std=0.02)
         self.argument_layer = copy.deepcopy(self.encoder.encoder.layer[-1])
@@ -45,7 +57,21 @@ class EventModel(nn.Module):
         self.argument_layer.load_state_dict(self.encoder.encoder.layer[-1].state_dict())
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Type logits from the mean-pooled top layer; penultimate states for the tagger."""
+        """Per-type log-odds (B, T) and the penultimate states for the tagger."""
+        head, penultimate = self.encode_head(input_ids, attention_mask)
+        return self.type_log_odds(head), penultimate
+
+    def type_log_odds(self, head: torch.Tensor) -> torch.Tensor:
+        """The head's output as log-odds per type: the logits themselves for sigmoid heads
+        (and for "both", served through its sigmoid half); for a softmax head, log(p / (1 - p))
+        of each type's softmax probability, so that the runtime's sigmoid gives back p."""
+        if self.type_loss != "softmax":
+            return head[:, : self.n_types]
+        log_p = torch.log_softmax(head, dim=-1)[:, : self.n_types]
+        return log_p - torch.log((1.0 - torch.exp(log_p)).clamp(min=1e-7))
+
+    def encode_head(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The type head's raw output from the pooled top layer; penultimate states for the tagger."""
         # The layers are run here with a plain additive mask rather than through
         # BertModel.forward, whose mask helpers trace into fixed shapes on ONNX export.
         positions = torch.cumsum(torch.ones_like(input_ids), dim=1) - 1
@@ -57,8 +83,11 @@ class EventModel(nn.Module):
         for layer in self.encoder.encoder.layer:
             penultimate = hidden
             hidden = _layer_output(layer(hidden, attention_mask=additive))
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        if self.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         return self.type_head(pooled), penultimate
 
     def tag(self, states: torch.Tensor, attention_mask: torch.Tensor, type_ids: torch.Tensor) -> torch.Tensor:

@@ -41,7 +41,7 @@ from flashpoint.training.config import Config, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
 from flashpoint.training.export import FP32_GRAPHS, export_onnx
-from flashpoint.training.features import collate, featurize, length_bucketed_batches
+from flashpoint.training.features import AugmentedExamples, collate, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
 from flashpoint.training.quantize import choose_int8, training_calibration_feeds
 
@@ -71,7 +71,8 @@ def build_model(config: Config, ontology: Ontology, base: Path) -> EventModel:
     if config.model.num_layers:
         encoder_config.num_hidden_layers = config.model.num_layers
     encoder_config.hidden_dropout_prob = config.model.dropout
-    model = EventModel(encoder_config, len(ontology.type_ids), len(ontology.role_ids), config.model.dropout)
+    model = EventModel(encoder_config, len(ontology.type_ids), len(ontology.role_ids), config.model.dropout,
+                       type_loss=config.training.type_loss, pooling=config.model.pooling)
     pretrained = load_file(str(base / "model.safetensors"))
     wanted = model.encoder.state_dict()
     missing = [k for k in wanted if k not in pretrained]
@@ -113,17 +114,32 @@ def _optimizer(model: EventModel, config: Config) -> torch.optim.Optimizer:
     )
 
 
-def _loss(model: EventModel, batch, argument_weight: float, positive_weight: float) -> torch.Tensor:
-    """Type BCE summed over the 30 labels (a mean would shrink each label's gradient 30-fold
-    and leave the rare positives under-learnt), plus the tag cross-entropy per token."""
-    type_logits, states = model.encode(batch.input_ids, batch.attention_mask)
-    weight = torch.full((type_logits.shape[1],), positive_weight)
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(
-        type_logits, batch.type_labels, pos_weight=weight, reduction="sum"
-    ) / type_logits.shape[0]
-    if len(batch.pair_rows) and argument_weight > 0:
+def _loss(model: EventModel, batch, config: Config) -> torch.Tensor:
+    """Type loss plus the tag cross-entropy per token (weighted by ``argument_loss_weight``).
+
+    Sigmoid: BCE summed over the 30 labels (a mean would shrink each label's gradient 30-fold
+    and leave the rare positives under-learnt), positives up-weighted. Softmax: cross-entropy
+    against the gold types spread evenly, or "none" for a sentence without an event.
+    """
+    training = config.training
+    head, states = model.encode_head(batch.input_ids, batch.attention_mask)
+    labels = batch.type_labels
+    smoothing = training.label_smoothing
+    loss = head.new_zeros(())
+    if training.type_loss in ("sigmoid", "both"):
+        logits = head[:, : model.n_types]
+        weight = torch.full((model.n_types,), training.type_positive_weight)
+        targets = labels * (1.0 - smoothing) + smoothing / 2
+        loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, targets, pos_weight=weight, reduction="sum") / logits.shape[0]
+    if training.type_loss in ("softmax", "both"):
+        none = (labels.sum(dim=1, keepdim=True) == 0).to(labels.dtype)
+        distribution = torch.cat([labels, none], dim=1)
+        distribution = distribution / distribution.sum(dim=1, keepdim=True)
+        loss = loss + torch.nn.functional.cross_entropy(head, distribution, label_smoothing=smoothing)
+    if len(batch.pair_rows) and training.argument_loss_weight > 0:
         tag_logits = model.tag(states[batch.pair_rows], batch.attention_mask[batch.pair_rows], batch.pair_types)
-        loss = loss + argument_weight * torch.nn.functional.cross_entropy(
+        loss = loss + training.argument_loss_weight * torch.nn.functional.cross_entropy(
             tag_logits.reshape(-1, tag_logits.shape[-1]), batch.pair_tags.reshape(-1), ignore_index=IGNORE
         )
     return loss
@@ -152,7 +168,9 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     records = load_dataset(config.data.corpus).to_list()
     splits = split_records(records, config)
     logger.info("corpus: %s", {s: len(r) for s, r in splits.items()})
-    train_examples = featurize(splits["train"], tokenizer, ontology)
+    augment = config.data.augment
+    train_examples = AugmentedExamples(splits["train"], tokenizer, ontology, augment.lowercase, augment.noise,
+                                       config.seed)
 
     model = build_model(config, ontology, base)
     _freeze(model, config)
@@ -169,12 +187,11 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     thresholds: dict[str, float] = {}
     for epoch in range(1, config.training.epochs + 1):
         model.train()
-        batches = length_bucketed_batches(train_examples, config.training.batch_size, generator)
+        batches = length_bucketed_batches(train_examples.epoch(generator), config.training.batch_size, generator)
         bar = tqdm(batches, desc=f"epoch {epoch}/{config.training.epochs}", unit="step", disable=not progress)
         running = None
         for examples in bar:
-            loss = _loss(model, collate(examples), config.training.argument_loss_weight,
-                         config.training.type_positive_weight)
+            loss = _loss(model, collate(examples), config)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.training.gradient_clip)
@@ -277,6 +294,7 @@ def save_model(model: EventModel, directory: Path, config: Config, ontology: Ont
         "weights": WEIGHTS,
         "encoder_config": ENCODER_CONFIG,
         "best_epoch": best_epoch,
+        "heads": {"type_loss": model.type_loss, "pooling": model.pooling},
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
 
@@ -339,6 +357,7 @@ def load_torch_model(model_dir: str | Path) -> tuple[EventModel, dict]:
     manifest = json.loads((model_dir / MANIFEST).read_text())
     encoder_config = BertConfig.from_dict(json.loads((model_dir / manifest["encoder_config"]).read_text()))
     labels = manifest["labels"]
-    model = EventModel(encoder_config, len(labels["types"]), len(labels["roles"]))
+    heads = manifest.get("heads", {})  # models written before heads were configurable: sigmoid, mean
+    model = EventModel(encoder_config, len(labels["types"]), len(labels["roles"]), **heads)
     model.load_state_dict(load_file(str(model_dir / manifest["weights"])))
     return model.eval(), manifest
