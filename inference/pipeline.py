@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
+from flashpoint.datelines import dateline_end
 from flashpoint.language import detect_language
 from flashpoint.ontology import Ontology
 from flashpoint.results import ArgumentSpan, DocumentResult, Event
@@ -50,6 +51,18 @@ class InputDocument:
     text: str
     lang: str | None = None
     date: str | None = None
+
+
+# A dateline names where a story was filed: a location at most, never a participant.
+_NOT_FROM_DATELINES = frozenset({"actor", "target"})
+
+
+def _opens_paragraph(text: str, sentence: Sentence) -> bool:
+    """Whether ``sentence`` starts the text or a line (where datelines stand)."""
+    i = sentence.start - 1
+    while i >= 0 and text[i] in " \t\r":
+        i -= 1
+    return i < 0 or text[i] == "\n"
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -94,12 +107,14 @@ class Pipeline:
         per_doc_scores = np.zeros((len(documents), len(self.ontology.type_ids)), dtype=np.float32)
         for row, (doc_index, sentence) in enumerate(flat):
             per_doc_scores[doc_index] = np.maximum(per_doc_scores[doc_index], scores[row])
+            dateline = dateline_end(sentence.text) if _opens_paragraph(documents[doc_index].text, sentence) else 0
             for type_index in np.flatnonzero(scores[row] >= self.thresholds):
                 type_id = self.ontology.type_ids[type_index]
                 spans = [
                     ArgumentSpan(span.role, sentence.text[span.start : span.end],
                                  sentence.start + span.start, sentence.start + span.end, span.score)
                     for span in arguments[row].get(int(type_index), [])
+                    if span.start >= dateline or span.role not in _NOT_FROM_DATELINES
                 ]
                 per_doc_events[doc_index].append(
                     Event(type_id, float(scores[row, type_index]), sentence.index, sentence.text, spans)

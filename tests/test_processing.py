@@ -174,3 +174,48 @@ def test_decoder_keeps_hyphenated_names_whole_when_hyphens_are_tagged_outside():
     tags[5, 0] = tags[7, 0] = INSIDE        # the hyphens themselves are tagged O
     decoded = decode_role_tags(_one_hot(tags), offsets, ["location"], text)
     assert [text[d.start:d.end] for d in decoded] == ["Port-au-Prince"]
+
+
+@pytest.mark.parametrize("sentence, dateline", [
+    ("MAIDUGURI, Nigeria (AP) — Gunmen killed 12 villagers.", "MAIDUGURI, Nigeria (AP) — "),
+    ("KYIV, Jan 3 (Reuters) - Drones struck Odesa.", "KYIV, Jan 3 (Reuters) - "),
+    ("BAMAKO (Mali), 3 janvier (AFP) - Des hommes armés ont attaqué.", "BAMAKO (Mali), 3 janvier (AFP) - "),
+    ("МОСКВА, 3 янв — РИА Новости. Боевики атаковали блокпост.", "МОСКВА, 3 янв — РИА Новости. "),
+    ("AHMEDABAD: Police fired tear gas.", "AHMEDABAD: "),
+    ("مايدوغوري (نيجيريا) - (رويترز) - قتل مسلحون عشرة قرويين.", "مايدوغوري (نيجيريا) - (رويترز) - "),
+    ("NATO - the alliance - said it would meet.", ""),
+    ("UN troops and M23 rebels fought near Goma.", ""),
+])
+def test_datelines_are_recognised_in_several_scripts(sentence, dateline):
+    from flashpoint.datelines import dateline_end
+
+    assert sentence[: dateline_end(sentence)] == dateline
+
+
+def test_a_dateline_never_yields_an_actor_or_target(ontology):
+    """Scripted backend: the tagger tags the dateline's place as actor and location; the
+    pipeline keeps it as a location of the sentence it opens only."""
+    from flashpoint.pipeline import InputDocument, Pipeline
+    from flashpoint.spans import DecodedSpan
+
+    text = "Headline here\n\nKIDAL, Mali (AFP) — Gunmen attacked a convoy. Soldiers arrested KIDAL residents."
+    pipeline = Pipeline.__new__(Pipeline)
+    pipeline.ontology = ontology
+    pipeline.thresholds = np.full(len(ontology.type_ids), 0.5, dtype=np.float32)
+    attack = ontology.type_index["attack"]
+
+    def score_sentences(texts, tag_types=None):
+        scores = np.zeros((len(texts), len(ontology.type_ids)), dtype=np.float32)
+        arguments = []
+        for row, sentence in enumerate(texts):
+            scores[row, attack] = 0.9
+            place = sentence.index("KIDAL") if "KIDAL" in sentence else 0
+            arguments.append({attack: [DecodedSpan("actor", place, place + 5, 0.9),
+                                       DecodedSpan("location", place, place + 5, 0.9)]})
+        return scores, arguments
+
+    pipeline.score_sentences = score_sentences
+    document = pipeline.run([InputDocument("d1", text, lang="en")])[0]
+    by_sentence = {e.sentence_index: [(a.role, a.text) for a in e.arguments] for e in document.events}
+    assert by_sentence[1] == [("location", "KIDAL")]                       # the dateline's sentence
+    assert by_sentence[2] == [("actor", "KIDAL"), ("location", "KIDAL")]   # not a dateline there

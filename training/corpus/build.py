@@ -58,6 +58,7 @@ def build_corpus(shard_root: Path, output: Path, ontology: Ontology) -> dict[str
         lang_dir.name: {shard.stem: read_shard(shard, lang_dir.name, ontology) for shard in sorted(lang_dir.glob("*.jsonl"))}
         for lang_dir in sorted(p for p in shard_root.iterdir() if p.is_dir())
     }
+    dropped: list[str] = []
     english = languages.get("en", {})
     source_splits = assign_splits({batch: len(records) for batch, (records, _) in english.items()})
     for lang, parsed in languages.items():
@@ -66,9 +67,13 @@ def build_corpus(shard_root: Path, output: Path, ontology: Ontology) -> dict[str
                  if (group := parallel_group(batch)) and f"en-{group}" in source_splits}
         splits = assign_splits({batch: len(shard_records) for batch, (shard_records, _) in parsed.items()}, fixed)
         records: list[dict] = []
+        seen_boilerplate: set[str] = set()
         for batch, (shard_records, documents) in parsed.items():
             split = splits[batch]
             for record in shard_records:
+                if _repeated_boilerplate(record, seen_boilerplate):
+                    dropped.append(record["id"])
+                    continue
                 records.append(_normalised(record, split))
             for document in documents:
                 document["split"] = split
@@ -80,4 +85,24 @@ def build_corpus(shard_root: Path, output: Path, ontology: Ontology) -> dict[str
     with (output / DOCUMENTS_FILE).open("w", encoding="utf-8") as handle:
         for document in all_documents:
             handle.write(json.dumps(document, ensure_ascii=False) + "\n")
+    if dropped:
+        print(f"kept one copy of repeated event-less lines (page boilerplate): dropped {len(dropped)}: "
+              + ", ".join(dropped))
     return counts
+
+
+def _repeated_boilerplate(record: dict, seen: set[str]) -> bool:
+    """Whether ``record`` repeats an earlier event-less line of its language word for word.
+
+    Real pages repeat their furniture ("Advertisement") in every article, and the writers of
+    the parallel set did too; one copy is enough to learn it is not news, and more would
+    put the same text in train and test. A repeated line that carries an event is left in,
+    for the validator to report.
+    """
+    if record["events"]:
+        return False
+    key = " ".join(record["text"].lower().split())
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
