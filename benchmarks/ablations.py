@@ -49,17 +49,19 @@ def real_dev(model_dir: Path, sets: str) -> dict:
     return json.loads((model_dir / "metrics.json").read_text())
 
 
-def row_for(name: str, config: Path, overrides: list[str], model_dir: Path, metrics: dict,
+def row_for(name: str, config: Path, overrides: list[str], model_dir: Path, metrics: dict, sets: str,
             minutes: float | None, corpus_records: int | None) -> dict:
     real = metrics.get("real_dev", {}).get("int8", {})
+    scored = {s: f for s, f in real.get("sets", {}).items() if s in sets.split(",")}
+    macros = [f["macro_f1"] for f in scored.values() if f["macro_f1"] is not None]
     test = metrics["test"]["int8"]
     return {
         "name": name, "config": str(config), "overrides": overrides, "model": str(model_dir),
         "date": datetime.now(timezone.utc).isoformat(timespec="minutes"),
-        "real_macro_over_sets": real.get("macro_over_sets"),
-        "real_sets": real.get("sets_requested"),
-        "real_macro_f1": {s: f["macro_f1"] for s, f in real.get("sets", {}).items()},
-        "real_material_conflict_f1": {s: f["material_conflict_f1"] for s, f in real.get("sets", {}).items()},
+        "real_macro_over_sets": round(sum(macros) / len(macros), 4) if macros else None,
+        "real_sets": sets,
+        "real_macro_f1": {s: f["macro_f1"] for s, f in scored.items()},
+        "real_material_conflict_f1": {s: f["material_conflict_f1"] for s, f in scored.items()},
         "synthetic_type_micro_f1": test["types"]["micro"]["f1"],
         "synthetic_argument_exact_f1": test["arguments"]["end_to_end"]["exact"]["all"]["f1"],
         "train_minutes": round(minutes, 1) if minutes is not None else round(metrics["training"]["wall_time_s"] / 60, 1),
@@ -111,7 +113,7 @@ def main() -> None:
     if args.model is None:
         minutes = train_variant(args.config, args.overrides, model_dir)
     metrics = real_dev(model_dir, args.sets)
-    row = row_for(args.name, args.config, args.overrides, model_dir, metrics, minutes,
+    row = row_for(args.name, args.config, args.overrides, model_dir, metrics, args.sets, minutes,
                   corpus_size(args.config, args.overrides))
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = [json.loads(line) for line in LOG.read_text().splitlines()] if LOG.is_file() else []

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import REPO
+from common import REPO, save
 
 REALDEV = REPO.parent / "shared" / "realdev"
 SUMMARY_KEYS = ("macro_f1",)
@@ -80,14 +80,20 @@ def main() -> None:
     figures = {}
     for precision in [p.strip() for p in args.precision.split(",") if p.strip()]:
         figures[precision] = summarise(run_scorer(args.model, precision, args.sets, args.scores_dir, args.limit))
-        figures[precision]["sets_requested"] = args.sets
         print(f"{precision}: macro-F1 over sets {figures[precision]['macro_over_sets']}")
     if args.limit or args.no_write:
         return
     metrics = json.loads(metrics_path.read_text())
-    metrics.setdefault("real_dev", {}).update(figures)
+    for precision, new in figures.items():
+        # sets scored now replace their earlier figures; sets not run this time are kept
+        kept = metrics.setdefault("real_dev", {}).get(precision, {}).get("sets", {})
+        merged = {**kept, **new["sets"]}
+        macros = [f["macro_f1"] for f in merged.values() if f["macro_f1"] is not None]
+        metrics["real_dev"][precision] = {"sets": merged,
+                                          "macro_over_sets": round(sum(macros) / len(macros), 4) if macros else None}
     metrics_path.write_text(json.dumps(metrics, indent=2))
-    print(f"real-dev figures written into {metrics_path}")
+    save(f"real_dev-{args.model.name}", metrics["real_dev"])
+    print(f"real-dev figures written into {metrics_path} and benchmarks/results/real_dev-{args.model.name}.json")
 
 
 if __name__ == "__main__":
