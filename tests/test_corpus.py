@@ -111,3 +111,58 @@ def test_cli_validate_exits_non_zero(repo, tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "bad.jsonl:1 [r1]" in result.stdout
+
+
+def _write_shard(path, lines):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+
+
+def _parallel_shards(root, batches: int = 6):
+    """English parallel batches and their French translations, plus an English v1 batch."""
+    for n in range(1, batches + 1):
+        en = [{"types": ["attack"], "text": f"[actor|Gunmen] killed [target|{n} traders] in [location|Kidal]."},
+              {"types": [], "text": f"Advertisement"},
+              {"doc_id": f"en-par-{n:02d}-d1", "date": "2025-01-0%d" % n, "title": "Raid",
+               "sentences": [{"types": [], "text": "By Staff Reporter"},
+                             {"types": ["arrests"], "text": f"[actor|Police] detained [target|{n + 3} men]."}]}]
+        fr = [{"types": ["attack"], "text": f"[actor|Des hommes armés] ont tué [target|{n} commerçants] à [location|Kidal]."},
+              {"types": [], "text": "Publicité"},
+              {"doc_id": f"fr-par-{n:02d}-d1", "date": "2025-01-0%d" % n, "title": "Raid",
+               "sentences": [{"types": [], "text": "Par notre correspondant"},
+                             {"types": ["arrests"], "text": f"[actor|La police] a interpellé [target|{n + 3} hommes]."}]}]
+        _write_shard(root / "en" / f"en-par-{n:02d}.jsonl", en)
+        _write_shard(root / "fr" / f"fr-par-{n:02d}.jsonl", fr)
+    _write_shard(root / "fr" / "fr-01.jsonl", [{"types": [], "text": "Une phrase sans événement."}] * 1)
+
+
+def test_translations_take_their_english_source_split_and_boilerplate_is_kept_once(tmp_path, ontology, capsys):
+    _parallel_shards(tmp_path / "shards")
+    build_corpus(tmp_path / "shards", tmp_path / "corpus", ontology)
+    records = read_records([tmp_path / "corpus"])
+    split_of = {r["id"]: r["split"] for r in records}
+    translated = [r for r in records if r["lang"] == "fr" and "-par-" in r["id"]]
+    assert translated and all(split_of["en" + r["id"][2:]] == r["split"] for r in translated)
+    assert {r["split"] for r in translated} >= {"train", "test"}
+    # "Advertisement" repeated in six batches: one copy kept per language, the drop reported
+    assert sum(r["text"] == "Advertisement" for r in records) == 1
+    assert sum(r["text"] == "Publicité" for r in records) == 1
+    assert "dropped 20" in capsys.readouterr().out  # 5 repeats x (advert + byline) x 2 languages
+
+
+def test_check_shard_reports_a_translation_that_drifts_from_its_source(tmp_path, ontology):
+    from flashpoint.training.corpus.markup import read_shard
+    from flashpoint.training.corpus.parallel import alignment_problems
+
+    _parallel_shards(tmp_path / "shards", batches=1)
+    source = read_shard(tmp_path / "shards/en/en-par-01.jsonl", "en", ontology)[0]
+    lines = [json.loads(l) for l in (tmp_path / "shards/fr/fr-par-01.jsonl").read_text().splitlines()]
+    lines[0]["types"] = ["armed_clash"]                               # a type changed
+    lines[2]["sentences"][1]["text"] = "[actor|La police] a interpellé des hommes."   # a role lost
+    del lines[1]                                                       # a line dropped
+    _write_shard(tmp_path / "shards/fr/fr-par-01.jsonl", lines)
+    translation = read_shard(tmp_path / "shards/fr/fr-par-01.jsonl", "fr", ontology)[0]
+    problems, warnings = alignment_problems(translation, source, "fr-par-01")
+    assert any("types ['armed_clash'] differ" in p for p in problems)
+    assert any("not translated" in p for p in problems)
+    assert any("arrests roles ['actor'] differ" in w for w in warnings)
