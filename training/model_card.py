@@ -51,6 +51,22 @@ def real_dev_markdown(real_dev: dict) -> list[str]:
     return lines + [""]
 
 
+def parallel_agreement_markdown(agreement: dict) -> list[str]:
+    """Do translations get the same types? Held-out parallel records, per language against English."""
+    headline = agreement.get("int8") or next(iter(agreement.values()))
+    lines = ["### Languages that agree (held-out parallel records)", "",
+             f"`python benchmarks/parallel_agreement.py --model MODEL`: the {headline['english_records']} English records of "
+             f"the parallel set's {headline['split']} split and their translations, scored sentence by sentence "
+             f"({headline['precision']}). English type-set accuracy against gold: "
+             f"{_fmt(headline['english_gold_type_set_accuracy'])}.", "",
+             "| language | records | same types as English, where English has an event | same types as English, all | type set = gold |",
+             "|---|---|---|---|---|"]
+    for lang, figures in headline["languages"].items():
+        lines.append(f"| {lang} | {figures['records']} | {_fmt(figures['agreement_when_english_has_event'])} | "
+                     f"{_fmt(figures['agreement_all'])} | {_fmt(figures['gold_type_set_accuracy'])} |")
+    return lines + [""]
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -59,6 +75,8 @@ def metrics_markdown(metrics: dict, model_dir: Path) -> str:
     lines = [BEGIN, ""]
     if metrics.get("real_dev"):
         lines += real_dev_markdown(metrics["real_dev"])
+    if metrics.get("parallel_agreement"):
+        lines += parallel_agreement_markdown(metrics["parallel_agreement"])
     lines += ["### Synthetic test split", "", f"Source: `{model_dir}/metrics.json`, test split of the corpus "
               "(a regression check: it does not predict accuracy on real news).", ""]
     test = metrics["test"]
