@@ -108,6 +108,7 @@ def _init_worker(model_dir: str, precision: str, threads: int) -> None:
     global _EXTRACTOR, _LOAD_ERROR
     from flashpoint.runtime import load
 
+    _EXTRACTOR, _LOAD_ERROR = None, None
     try:
         _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
     except ModelDirError as error:

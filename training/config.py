@@ -90,14 +90,17 @@ class ConfigError(UserError):
 
 
 def _format(error: ValidationError, source: str) -> str:
-    lines = [f"invalid config {source}:"]
+    """One line for one problem; one indented line per problem when there are several."""
+    problems = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
         if item["type"] == "extra_forbidden":
-            lines.append(f"  {path}: unknown key")
+            problems.append(f"{path}: unknown key")
         else:
-            lines.append(f"  {path}: {item['msg']} (got {item.get('input')!r})")
-    return "\n".join(lines)
+            problems.append(f"{path}: {item['msg']} (got {item.get('input')!r})")
+    if len(problems) == 1:
+        return f"invalid config {source}: {problems[0]}"
+    return "\n".join([f"invalid config {source}:"] + [f"  {problem}" for problem in problems])
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
