@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from flashpoint.durable import fsync_directory, publish
 from flashpoint.errors import UserError
-from flashpoint.model_dir import ModelDirError, model_graphs
+from flashpoint.model_dir import model_graphs
 from flashpoint.readers import ColumnMapping, InputRecord, input_kind, read_inputs
 from flashpoint.results import error_record
 from flashpoint.run_lock import RunLock
@@ -69,74 +69,54 @@ class OutputExistsError(UserError):
     """The output is finished already; overwriting it needs ``--force``."""
 
 
-# -- scoring one chunk, whatever runs it ----------------------------------------------
-def score_chunk(extractor, records: list[InputRecord]) -> list[tuple[dict, int]]:
-    """Score one chunk with a loaded extractor: (output record, sentence count) per input, in order.
+# -- worker side ------------------------------------------------------------------
+_EXTRACTOR = None
 
-    Engine-neutral: the local process pool below and any other engine call this, so
-    every engine writes the same records. Records that failed reading keep their
-    error; a chunk that fails as a whole is retried document by document, so one
-    bad document becomes its own error line and never takes its neighbours down.
-    """
+
+def _init_worker(model_dir: str, precision: str, threads: int) -> None:
+    global _EXTRACTOR
+    from flashpoint.runtime import load
+
+    _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
+
+
+def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
+    """Score one chunk; return (output record, sentence count) per input, in order."""
     from flashpoint.pipeline import InputDocument
 
     good = [r for r in records if r.error is None]
     results: dict[int, tuple[dict, int]] = {}
     documents = [InputDocument(r.id, r.text, r.lang, r.date) for r in good]
     try:
-        scored = extractor.pipeline.run(documents)
+        scored = _EXTRACTOR.pipeline.run(documents)
         for record, result in zip(good, scored):
             results[id(record)] = (result.to_dict(), result.n_sentences)
     except Exception:  # isolate the failing document(s): score one by one
         for record, document in zip(good, documents):
             try:
-                result = extractor.pipeline.run([document])[0]
+                result = _EXTRACTOR.pipeline.run([document])[0]
                 results[id(record)] = (result.to_dict(), result.n_sentences)
             except Exception as error:  # noqa: BLE001 - any failure becomes this record's error line
                 results[id(record)] = (error_record(record.id, f"scoring failed: {type(error).__name__}: {error}"), 0)
     return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]
 
 
-# -- the local engine: this process, or a pool of worker processes --------------------
-_EXTRACTOR = None
-_LOAD_ERROR: ModelDirError | None = None
-
-
-def _init_worker(model_dir: str, precision: str, threads: int) -> None:
-    """Load the model once per process; a failure is reported by the first chunk, not
-    raised here (a pool whose initializer raises restarts its workers forever)."""
-    global _EXTRACTOR, _LOAD_ERROR
-    from flashpoint.runtime import load
-
-    _EXTRACTOR, _LOAD_ERROR = None, None
-    try:
-        _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
-    except ModelDirError as error:
-        _LOAD_ERROR = error
-
-
-def _score_in_process(records: list[InputRecord]) -> list[tuple[dict, int]]:
-    if _EXTRACTOR is None:
-        raise _LOAD_ERROR or ModelDirError("the model was not loaded")
-    return score_chunk(_EXTRACTOR, records)
-
-
 @contextmanager
-def local_engine(chunks: Iterator[list[InputRecord]], model_dir: Path, precision: str,
-                 workers: int) -> Iterator[Iterator[list[tuple[dict, int]]]]:
-    """Scored chunks in input order, from this process or from ``workers`` processes."""
+def local_engine(model_dir: Path, precision: str, workers: int) -> Iterator:
+    """A function from chunks to their scored chunks, in order: this process or ``workers`` processes."""
     threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
     if workers <= 1:
         _init_worker(str(model_dir), precision, threads)
-        yield map(_score_in_process, chunks)
+        yield lambda chunks: map(_score_chunk, chunks)
         return
     pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
     try:
-        yield pool.imap(_score_in_process, chunks)
+        yield lambda chunks: pool.imap(_score_chunk, chunks)
     finally:
         pool.terminate()
 
 
+# -- driver side ------------------------------------------------------------------
 def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRecord]]:
     while chunk := list(itertools.islice(records, size)):
         yield chunk
@@ -327,8 +307,8 @@ def _score_remaining(state: RunState, summary: ScoreSummary, writer: _ChunkWrite
         bar = tqdm(total=count_records(inputs), initial=state.documents, unit="doc", desc="scoring",
                    dynamic_ncols=True)
     try:
-        with local_engine(_chunks(records, chunk_size), model_dir, precision, workers) as results:
-            for chunk in results:
+        with local_engine(model_dir, precision, workers) as score_chunks:
+            for chunk in score_chunks(_chunks(records, chunk_size)):
                 writer.write([document for document, _ in chunk])
                 for document, n_sentences in chunk:
                     summary.sentences += n_sentences
