@@ -5,8 +5,9 @@
 
 Kill series: for 1 and 2 workers and for JSONL and Parquet output, an uninterrupted
 run gives the reference; then ``--runs`` times the same command is killed with
-SIGKILL at a random moment (uniform over the reference run's duration, model load
-included) and run again to the end. Printed per setting: kills, exact resumes (the
+SIGKILL at a random moment (uniform over the faster of two uninterrupted runs, model
+load included; a kill that lands after the run had finished its work is counted apart
+and another moment drawn) and run again to the end. Printed per setting: kills, exact resumes (the
 rerun exits as the reference did, its output equals the reference, no working file
 left), documents lost and duplicated. Random moments come from ``--seed``.
 
@@ -113,8 +114,12 @@ def main() -> None:
                     result["kill_series"].append(series)
                     print(f"{workers:>7} {suffix:>8} {series['kills']:>6} {series['exact_resumes']:>14} "
                           f"{series['documents_lost']:>5} {series['documents_duplicated']:>10} {series['reference_seconds']:>11}")
+                    print(f"{'':>16} reference reproduced: {series['reference_reproducible']}; kills after the run "
+                          f"had finished (drawn again): {series['killed_after_completion']}, complete output kept: "
+                          f"{series['killed_after_completion'] - series['completed_but_not_exact']}; "
+                          f"finished before the kill: {series['finished_before_kill']}")
                     for outcome in series["outcomes"]:
-                        if outcome["killed"] and not outcome["exact"]:
+                        if not outcome["exact"]:
                             print(f"      not exact after a kill at {outcome['delay']} s: {outcome}")
             series = result["kill_series"]
             print(f"total: {sum(s['kills'] for s in series)} kills, {sum(s['exact_resumes'] for s in series)} exact "

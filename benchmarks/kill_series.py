@@ -2,7 +2,8 @@
 and compare what it wrote with an uninterrupted run of the same command.
 
 Used by ``benchmarks/faults.py`` (10 kills per setting) and by the test suite (a few).
-A run counts as an exact resume when the rerun exits as the uninterrupted run did,
+Every kill hits an unfinished run (see :func:`kill_series`). A run counts as an
+exact resume when the rerun exits as the uninterrupted run did,
 its output equals the uninterrupted output (JSONL byte for byte, Parquet table for
 table) and no working file (checkpoint, lock, partial, parts) is left. Documents
 lost and duplicated are counted by id against the uninterrupted output.
@@ -94,7 +95,6 @@ def kill_at(command: list[str], delay: float) -> bool:
 @dataclass
 class KillOutcome:
     delay: float
-    killed: bool
     rerun_exit: int | None
     exact: bool
     lost: int
@@ -110,30 +110,51 @@ def compare(output: Path, reference: Path, reference_exit: int, rerun_exit: int,
     duplicated = sum((got - expected).values())
     left = leftovers(output)
     exact = (rerun_exit == reference_exit and output.exists() and same_content(output, reference) and not left)
-    return KillOutcome(delay, True, rerun_exit, exact, lost, duplicated, left, "" if exact else stderr.strip()[-300:])
+    return KillOutcome(delay, rerun_exit, exact, lost, duplicated, left, "" if exact else stderr.strip()[-300:])
+
+
+def _checkpoint(output: Path) -> Path:
+    return output.with_name(output.name + ".checkpoint.json")
 
 
 def kill_series(model: Path, archive: Path, workdir: Path, workers: int, suffix: str, runs: int, seed: int,
                 chunk_size: int = 8) -> dict:
-    """``runs`` random kills of one setting; the reference is an uninterrupted run of the same command."""
+    """``runs`` kills of unfinished runs of one setting, each followed by the same command.
+
+    Two uninterrupted runs come first: they must agree (the reference is reproducible)
+    and the faster gives the span the kill moments are drawn from. A kill that comes
+    after the run had finished its work (output complete, checkpoint removed: only the
+    process's exit was left) is not a kill of an unfinished run: it is counted apart,
+    its output checked against the reference, and another moment is drawn.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    reference = workdir / f"reference.{suffix}"
+    reference, again = workdir / f"reference.{suffix}", workdir / f"again.{suffix}"
     reference_exit, stderr, duration = run_to_end(score_command([archive], reference, model, workers, chunk_size))
     if reference_exit not in (0, 1):
         raise RuntimeError(f"the uninterrupted run failed: {stderr}")
+    again_exit, _, again_duration = run_to_end(score_command([archive], again, model, workers, chunk_size))
+    reproducible = again_exit == reference_exit and same_content(again, reference)
+    span = min(duration, again_duration)
     generator = random.Random(seed)
     outcomes: list[KillOutcome] = []
-    for run in range(runs):
-        output = workdir / f"run-{run:02d}.{suffix}"
+    finished_before_kill = completed_when_killed = completed_not_exact = attempts = 0
+    while len(outcomes) < runs and attempts < 3 * runs:
+        attempts += 1
+        output = workdir / f"run-{attempts:02d}.{suffix}"
         command = score_command([archive], output, model, workers, chunk_size)
-        delay = round(generator.uniform(0.05, 0.95) * duration, 3)
+        delay = round(generator.uniform(0.02, 0.95) * span, 3)
         if not kill_at(command, delay):
-            outcomes.append(KillOutcome(delay, False, None, False, 0, 0, [], "finished before the kill"))
+            finished_before_kill += 1
+            continue
+        if output.exists() and not _checkpoint(output).exists():
+            completed_when_killed += 1
+            completed_not_exact += not (same_content(output, reference) and not leftovers(output))
             continue
         rerun_exit, stderr, _ = run_to_end(command)
         outcomes.append(compare(output, reference, reference_exit, rerun_exit, delay, stderr))
-    killed = [o for o in outcomes if o.killed]
-    return {"workers": workers, "format": suffix, "runs": runs, "reference_seconds": round(duration, 2),
-            "kills": len(killed), "exact_resumes": sum(o.exact for o in killed),
-            "documents_lost": sum(o.lost for o in killed), "documents_duplicated": sum(o.duplicated for o in killed),
-            "outcomes": [asdict(o) for o in outcomes]}
+    return {"workers": workers, "format": suffix, "runs": runs, "reference_seconds": round(span, 2),
+            "reference_reproducible": reproducible, "kills": len(outcomes),
+            "exact_resumes": sum(o.exact for o in outcomes),
+            "documents_lost": sum(o.lost for o in outcomes), "documents_duplicated": sum(o.duplicated for o in outcomes),
+            "finished_before_kill": finished_before_kill, "killed_after_completion": completed_when_killed,
+            "completed_but_not_exact": completed_not_exact, "outcomes": [asdict(o) for o in outcomes]}

@@ -131,9 +131,6 @@ def main() -> None:
     _register_plugins()
     try:
         app()
-    except BrokenPipeError:  # `flashpoint show out.jsonl | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
     except Exception as error:
         message = user_error_message(error)
         if message is None or os.environ.get("FLASHPOINT_DEBUG"):
