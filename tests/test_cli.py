@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _cli(*arguments: str, cwd: Path | None = None, env: dict | None = None, stdin: str | None = None):
-    environment = {**os.environ, **(env or {})}
-    environment.pop("FLASHPOINT_MODEL", None) if env is None or "FLASHPOINT_MODEL" not in env else None
+    environment = {k: v for k, v in os.environ.items() if k != "FLASHPOINT_MODEL"}  # only what a test sets
+    environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "flashpoint.cli", *arguments], capture_output=True, text=True,
                           cwd=cwd, env=environment, input=stdin)
 
