@@ -167,18 +167,30 @@ def read_warc(path: Path) -> Iterator[InputRecord]:
             yield _checked(uri, text, date, None, f"{path} record {number}")
 
 
+def input_kind(path: Path) -> str:
+    """The reader ``path`` goes to ("directory", "warc", "jsonl" or "csv"), from its name."""
+    name = path.name.lower()
+    if path.is_dir():
+        return "directory"
+    if name.endswith((".warc", ".warc.gz")):
+        return "warc"
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    raise ValueError(f"{path}: unknown input format (expected .jsonl[.gz], .csv[.gz], .warc[.gz] or a directory of .txt)")
+
+
 def read_inputs(paths: list[Path], columns: ColumnMapping | None = None) -> Iterator[InputRecord]:
     """All records of all ``paths``, in order; the format follows each path's name."""
     columns = columns or ColumnMapping()
     for path in paths:
-        name = path.name.lower()
-        if path.is_dir():
+        kind = input_kind(path)
+        if kind == "directory":
             yield from read_text_directory(path)
-        elif name.endswith((".warc", ".warc.gz")):
+        elif kind == "warc":
             yield from read_warc(path)
-        elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json")):
+        elif kind == "jsonl":
             yield from read_jsonl(path)
-        elif name.endswith((".csv", ".csv.gz")):
-            yield from read_csv(path, columns)
         else:
-            raise ValueError(f"{path}: unknown input format (expected .jsonl[.gz], .csv[.gz], .warc[.gz] or a directory of .txt)")
+            yield from read_csv(path, columns)

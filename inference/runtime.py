@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flashpoint.model_dir import ModelDirError, read_manifest, read_ontology, read_thresholds
+from flashpoint.model_dir import ModelDirError, model_graphs, read_manifest, read_ontology, read_thresholds
 from flashpoint.pipeline import InputDocument, Pipeline
 from flashpoint.results import DocumentResult
 from flashpoint.tokenization import WindowTokenizer
@@ -44,8 +44,12 @@ class OnnxBackend:
         # sentences/s on 2 cores (12-layer model).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         def session(path: Path) -> ort.InferenceSession:
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
-                                        disabled_optimizers=SLOWER_FUSIONS)
+            try:
+                return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=SLOWER_FUSIONS)
+            except Exception as error:  # ONNX Runtime raises its own types for unreadable graphs
+                raise ModelDirError(f"{path} is not a loadable ONNX graph ({type(error).__name__}: "
+                                    f"{str(error).strip()[:200]})") from error
 
         self.encoder, self.tagger = session(encoder_path), session(tagger_path)
 
@@ -90,10 +94,7 @@ def load(model_dir: str | Path, precision: str = "int8", threads: int | None = N
     """Load a model directory for CPU inference with ONNX Runtime."""
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
-    graphs = manifest.get("onnx", {}).get(precision)
-    if not graphs:
-        available = ", ".join(manifest.get("onnx", {})) or "none"
-        raise ModelDirError(f"{model_dir} has no {precision} ONNX export (available: {available}); run `flashpoint export`")
+    graphs = model_graphs(model_dir, precision, manifest)
     ontology = read_ontology(model_dir, manifest)
     tokenizer = WindowTokenizer.from_model_dir(model_dir, manifest)
     backend = OnnxBackend(model_dir / graphs["encoder"], model_dir / graphs["tagger"], threads=threads)

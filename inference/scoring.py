@@ -1,31 +1,47 @@
-"""Batch scoring of archives: resumable, ordered, one status per input record.
+"""Batch scoring of archives: resumable, exactly once, one status per input record.
 
-Results are written in input order, chunk by chunk. After each chunk the data is
-flushed and fsync'ed, then a small checkpoint (documents done, bytes written) is
-replaced atomically. A run killed at any moment (kill -9 included) and started
-again with the same command truncates the output to the last checkpoint and goes
-on from the next document: every document appears exactly once. Parquet output is
-written as part files (each renamed into place when complete) and merged at the
-end. With ``workers > 1`` chunks are scored in worker processes, each holding its
-own ONNX Runtime session, and re-ordered before writing.
+A run is a sequence of chunks written in input order. Its state lives beside the
+output (see :mod:`flashpoint.run_state`): the first thing a run writes is its
+checkpoint, so a run killed at any moment, even before scoring anything, is
+continued by the same command. After each chunk the data is synced to disk, then
+the checkpoint (documents done, bytes or part files written) is replaced
+atomically; a rerun truncates the output to the checkpoint and goes on from the
+next document. JSONL and CSV are appended to ``<output>.partial`` and Parquet is
+written as one part file per chunk; only when every record is written does the
+result take the output's name (Parquet parts merged under a temporary name,
+synced and renamed), so a file at the output's name is always complete.
+
+One writer per output is enforced by a lock; a checkpoint is only continued by a
+run with the same inputs (unchanged since: size and modification time), model,
+precision, format and CSV columns. With ``workers > 1`` chunks are scored in worker
+processes, each with its own ONNX Runtime session, and re-ordered before writing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
+import logging
 import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import BinaryIO
 
-from flashpoint.readers import ColumnMapping, InputRecord, read_inputs
+from flashpoint.durable import fsync_directory, publish
+from flashpoint.errors import UserError
+from flashpoint.model_dir import model_graphs
+from flashpoint.readers import ColumnMapping, InputRecord, input_kind, read_inputs
 from flashpoint.results import error_record
+from flashpoint.run_lock import RunLock
+from flashpoint.run_state import RunFiles, RunIdentity, RunMismatchError, RunState
 from flashpoint.writers import encode_chunk, merge_parquet_parts, output_format, write_parquet_part
+
+logger = logging.getLogger(__name__)
+MAX_ERROR_EXAMPLES = 5
 
 
 @dataclass
@@ -49,8 +65,8 @@ class ScoreSummary:
                 f"{self.documents_per_second:.1f} documents/s")
 
 
-class OutputExistsError(FileExistsError):
-    pass
+class OutputExistsError(UserError):
+    """The output is finished already; overwriting it needs ``--force``."""
 
 
 # -- worker side ------------------------------------------------------------------
@@ -85,25 +101,138 @@ def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
     return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]
 
 
+@contextmanager
+def local_engine(model_dir: Path, precision: str, workers: int) -> Iterator:
+    """A function from chunks to their scored chunks, in order: this process or ``workers`` processes."""
+    threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
+    if workers <= 1:
+        _init_worker(str(model_dir), precision, threads)
+        yield lambda chunks: map(_score_chunk, chunks)
+        return
+    pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
+    try:
+        yield lambda chunks: pool.imap(_score_chunk, chunks)
+    finally:
+        pool.terminate()
+
+
 # -- driver side ------------------------------------------------------------------
 def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRecord]]:
     while chunk := list(itertools.islice(records, size)):
         yield chunk
 
 
-def _signature(inputs: list[Path], model_dir: Path, precision: str) -> str:
-    description = json.dumps([[str(p.resolve()) for p in inputs], str(model_dir.resolve()), precision])
-    return hashlib.sha256(description.encode()).hexdigest()[:16]
+# -- where the chunks go ----------------------------------------------------------------
+class _ChunkWriter:
+    """Appends chunks to the run's partial file or part folder, truncated to the checkpoint first."""
+
+    def __init__(self, kind: str, files: RunFiles, state: RunState) -> None:
+        self.kind, self.files, self.state = kind, files, state
+        self._handle: BinaryIO | None = None
+        if kind == "parquet":
+            self._prepare_parts()
+        else:
+            self._prepare_partial()
+
+    def _part(self, index: int) -> Path:
+        return self.files.parts / f"part-{index:06d}.parquet"
+
+    def _prepare_parts(self) -> None:
+        self.files.parts.mkdir(exist_ok=True)
+        expected = {self._part(i).name for i in range(self.state.parts)}
+        for leftover in self.files.parts.iterdir():  # written after the last checkpoint: rewritten below
+            if leftover.name not in expected:
+                leftover.unlink()
+        missing = sorted(expected - {p.name for p in self.files.parts.iterdir()})
+        if missing:
+            raise RunMismatchError(f"{self.files.parts} lacks {', '.join(missing[:3])} named by the checkpoint; "
+                                   "use --force to start over")
+
+    def _prepare_partial(self) -> None:
+        partial = self.files.partial
+        size = partial.stat().st_size if partial.exists() else 0
+        if size < self.state.bytes:
+            raise RunMismatchError(f"{partial} holds {size} bytes but the checkpoint says {self.state.bytes} were "
+                                   "written; use --force to start over")
+        self._handle = partial.open("ab")
+        self._handle.truncate(self.state.bytes)  # drop what was written after the last checkpoint
+        if self.kind == "csv" and self.state.bytes == 0:
+            self._append(encode_chunk([], "csv", with_header=True))
+
+    def _append(self, data: bytes) -> None:
+        assert self._handle is not None
+        self._handle.write(data)
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self.state.bytes += len(data)
+
+    def write(self, documents: list[dict]) -> None:
+        if self.kind == "parquet":
+            temporary = self._part(self.state.parts).with_suffix(".tmp")
+            write_parquet_part(documents, temporary)
+            os.replace(temporary, self._part(self.state.parts))
+            fsync_directory(self.files.parts)
+            self.state.parts += 1
+        else:
+            self._append(encode_chunk(documents, self.kind, with_header=False))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
 
-def _checkpoint_path(output: Path) -> Path:
-    return output.with_name(output.name + ".checkpoint.json")
+def _publish_output(kind: str, files: RunFiles, state: RunState) -> None:
+    """Put the complete output in place under its final name (again, if a kill interrupted it)."""
+    if kind == "parquet":
+        parts = [files.parts / f"part-{i:06d}.parquet" for i in range(state.parts)]
+        merge_parquet_parts(parts, files.output)
+    elif files.partial.exists():
+        publish(files.partial, files.output)
+    elif not files.output.exists():
+        raise RunMismatchError(f"{files.partial} is missing; use --force to start over")
 
 
-def _write_checkpoint(path: Path, state: dict) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(state))
-    os.replace(temporary, path)
+# -- the run ------------------------------------------------------------------------------
+def _check_request(inputs: list[Path], output: Path) -> None:
+    """Refuse a run that cannot succeed before anything is written."""
+    if not inputs:
+        raise UserError("no inputs given")
+    for path in inputs:
+        if not path.exists():
+            raise UserError(f"input {path} does not exist")
+        try:
+            input_kind(path)
+        except ValueError as error:
+            raise UserError(str(error)) from None
+        if path.resolve() == output.resolve() or (output.exists() and os.path.samefile(path, output)):
+            raise UserError(f"the output {output} is also an input: choose another output file")
+    if output.is_dir():
+        raise UserError(f"the output {output} is a directory: name a .jsonl, .csv or .parquet file")
+
+
+def _discard(files: RunFiles) -> None:
+    """Remove a run's working files (never the finished output)."""
+    files.checkpoint.unlink(missing_ok=True)
+    files.partial.unlink(missing_ok=True)
+    shutil.rmtree(files.parts, ignore_errors=True)
+    fsync_directory(files.output.parent)
+
+
+def _open_run(files: RunFiles, identity: RunIdentity, force: bool) -> tuple[RunState, bool]:
+    """The state to continue, or a new one saved at once; and whether it is new."""
+    if force:
+        _discard(files)  # the old output stays until the new one replaces it
+    elif files.checkpoint.exists():
+        return RunState.load(files.checkpoint, identity), False
+    elif files.output.exists():
+        raise OutputExistsError(f"{files.output} exists; use --force to overwrite it")
+    elif files.partial.exists() or files.parts.exists():
+        logger.warning("removing %s without a checkpoint (an earlier version's run)", files.partial)
+        _discard(files)
+    state = RunState(identity)
+    state.save(files.checkpoint)
+    return state, True
 
 
 def score_archive(
@@ -118,89 +247,84 @@ def score_archive(
     force: bool = False,
     progress: bool = True,
 ) -> ScoreSummary:
-    """Score every record of ``inputs`` into ``output``; resume an interrupted run."""
+    """Score every record of ``inputs`` into ``output``; continue an interrupted run of the same command."""
+    inputs, output, model_dir = [Path(p) for p in inputs], Path(output), Path(model_dir)
+    columns = columns or ColumnMapping()
     kind = output_format(output)
-    checkpoint_path = _checkpoint_path(output)
-    parts_dir = output.with_name(output.name + ".parts")
-    signature = _signature(inputs, model_dir, precision)
-    state = {"signature": signature, "documents": 0, "bytes": 0, "parts": 0, "sentences": 0, "events": 0, "errors": 0}
-    if checkpoint_path.exists() and not force:
-        saved = json.loads(checkpoint_path.read_text())
-        if saved.get("signature") != signature:
-            raise OutputExistsError(f"{checkpoint_path} belongs to a run with other inputs or model; use --force to start over")
-        state = saved
-    elif (output.exists() or parts_dir.exists()) and not force:
-        raise OutputExistsError(f"{output} exists; use --force to overwrite it")
-    else:
-        for stale in (output, checkpoint_path):
-            stale.unlink(missing_ok=True)
-        shutil.rmtree(parts_dir, ignore_errors=True)
+    _check_request(inputs, output)
+    model_graphs(model_dir, precision)  # a wrong model directory is refused before any file is made
+    output.parent.mkdir(parents=True, exist_ok=True)
+    files = RunFiles(output)
+    identity = RunIdentity.of(inputs, model_dir, precision, kind, list(astuple(columns)))
+    with RunLock(files.lock, output):
+        state, fresh = _open_run(files, identity, force)
+        try:
+            return _run(state, files, kind, inputs, model_dir, precision, workers, chunk_size, columns, progress)
+        except BaseException:
+            if fresh and state.documents == 0 and state.phase == "scoring":
+                _discard(files)  # nothing scored: leave nothing behind
+            raise
 
-    summary = ScoreSummary(documents=state["documents"], sentences=state["sentences"], events=state["events"],
-                           errors=state["errors"], resumed_from=state["documents"])
-    if kind == "parquet":
-        parts_dir.mkdir(parents=True, exist_ok=True)
-        for orphan in parts_dir.glob("*.tmp"):
-            orphan.unlink()
-    else:
-        with output.open("ab") as handle:
-            handle.truncate(state["bytes"])
 
-    records = read_inputs(inputs, columns)
-    for _ in itertools.islice(records, state["documents"]):
-        pass  # already written before the interruption
+def _run(state: RunState, files: RunFiles, kind: str, inputs: list[Path], model_dir: Path, precision: str,
+         workers: int, chunk_size: int, columns: ColumnMapping, progress: bool) -> ScoreSummary:
+    summary = ScoreSummary(documents=state.documents, sentences=state.sentences, events=state.events,
+                           errors=state.errors, resumed_from=state.documents,
+                           error_examples=list(state.error_examples))
     started = time.time()
+    if state.phase == "scoring":
+        writer = _ChunkWriter(kind, files, state)
+        try:
+            _score_remaining(state, summary, writer, files, inputs, model_dir, precision, workers, chunk_size,
+                             columns, progress)
+        finally:
+            writer.close()
+        state.phase = "finishing"
+        state.save(files.checkpoint)
+    if state.phase == "finishing":
+        _publish_output(kind, files, state)
+        state.phase = "complete"
+        state.save(files.checkpoint)
+    shutil.rmtree(files.parts, ignore_errors=True)
+    files.checkpoint.unlink()
+    fsync_directory(files.output.parent)
+    summary.seconds = time.time() - started
+    return summary
+
+
+def _score_remaining(state: RunState, summary: ScoreSummary, writer: _ChunkWriter, files: RunFiles,
+                     inputs: list[Path], model_dir: Path, precision: str, workers: int, chunk_size: int,
+                     columns: ColumnMapping, progress: bool) -> None:
+    records = read_inputs(inputs, columns)
+    for _ in itertools.islice(records, state.documents):
+        pass  # written before the interruption
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(initial=state["documents"], unit="doc", desc="scoring", dynamic_ncols=True)
+        from flashpoint.input_size import count_records
 
-    threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
-    if workers > 1:
-        pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
-        results = pool.imap(_score_chunk, _chunks(records, chunk_size))
-    else:
-        pool = None
-        _init_worker(str(model_dir), precision, threads)
-        results = map(_score_chunk, _chunks(records, chunk_size))
+        bar = tqdm(total=count_records(inputs), initial=state.documents, unit="doc", desc="scoring",
+                   dynamic_ncols=True)
     try:
-        for chunk in results:
-            documents = [document for document, _ in chunk]
-            if kind == "parquet":
-                temporary = parts_dir / f"part-{state['parts']:06d}.parquet.tmp"
-                write_parquet_part(documents, temporary)
-                os.replace(temporary, parts_dir / f"part-{state['parts']:06d}.parquet")
-                state["parts"] += 1
-            else:
-                data = encode_chunk(documents, kind, with_header=(kind == "csv" and state["bytes"] == 0))
-                with output.open("ab") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                state["bytes"] += len(data)
-            for document, n_sentences in chunk:
-                summary.sentences += n_sentences
-                summary.events += len(document["events"])
-                if document["status"] == "error":
-                    summary.errors += 1
-                    if len(summary.error_examples) < 5:
-                        summary.error_examples.append(f"{document['id']}: {document['error']}")
-            summary.documents += len(chunk)
-            state.update(documents=summary.documents, sentences=summary.sentences, events=summary.events,
-                         errors=summary.errors)
-            _write_checkpoint(checkpoint_path, state)
-            if bar is not None:
-                bar.update(len(chunk))
-                bar.set_postfix(events=summary.events, errors=summary.errors)
+        with local_engine(model_dir, precision, workers) as score_chunks:
+            for chunk in score_chunks(_chunks(records, chunk_size)):
+                writer.write([document for document, _ in chunk])
+                for document, n_sentences in chunk:
+                    summary.sentences += n_sentences
+                    summary.events += len(document["events"])
+                    if document["status"] == "error":
+                        summary.errors += 1
+                        if len(summary.error_examples) < MAX_ERROR_EXAMPLES:
+                            summary.error_examples.append(f"{document['id']}: {document['error']}")
+                summary.documents += len(chunk)
+                state.documents, state.sentences, state.events = summary.documents, summary.sentences, summary.events
+                state.errors, state.error_examples = summary.errors, list(summary.error_examples)
+                state.save(files.checkpoint)
+                if bar is not None:
+                    bar.update(len(chunk))
+                    bar.set_postfix(events=summary.events, errors=summary.errors)
     finally:
-        if pool is not None:
-            pool.terminate()
         if bar is not None:
             bar.close()
-    if kind == "parquet":
-        merge_parquet_parts(sorted(parts_dir.glob("part-*.parquet")), output)
-        shutil.rmtree(parts_dir)
-    checkpoint_path.unlink(missing_ok=True)
-    summary.seconds = time.time() - started
-    return summary
+

@@ -13,6 +13,9 @@ import io
 import json
 from pathlib import Path
 
+from flashpoint.durable import fsync_file, publish, temporary_name
+from flashpoint.errors import UserError
+
 FLAT_COLUMNS = [
     "id", "status", "error", "lang", "date", "event_index", "type", "score", "sentence_index",
     "actors", "targets", "locations", "times", "fatalities", "sentence",
@@ -41,7 +44,7 @@ def output_format(path: Path) -> str:
     for suffix, kind in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".csv", "csv"), (".parquet", "parquet")):
         if name.endswith(suffix):
             return kind
-    raise ValueError(f"{path}: unknown output format (use .jsonl, .csv or .parquet)")
+    raise UserError(f"{path}: unknown output format (use .jsonl, .csv or .parquet)")
 
 
 def encode_chunk(documents: list[dict], kind: str, with_header: bool) -> bytes:
@@ -57,22 +60,35 @@ def encode_chunk(documents: list[dict], kind: str, with_header: bool) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _flat_schema():
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.int64() if c in ("event_index", "sentence_index") else
+                       pa.float64() if c == "score" else pa.string()) for c in FLAT_COLUMNS])
+
+
 def write_parquet_part(documents: list[dict], path: Path) -> None:
+    """Write one chunk's rows as a Parquet file, synced to disk before it is renamed into place."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = [row for d in documents for row in flat_rows(d)]
-    schema = pa.schema([(c, pa.int64() if c in ("event_index", "sentence_index") else
-                         pa.float64() if c == "score" else pa.string()) for c in FLAT_COLUMNS])
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    pq.write_table(pa.Table.from_pylist(rows, schema=_flat_schema()), path)
+    fsync_file(path)
 
 
 def merge_parquet_parts(parts: list[Path], destination: Path) -> None:
+    """Concatenate the part files into ``destination``, which appears complete or not at all.
+
+    The merged file is built under a temporary name, synced and renamed, so a kill
+    during the merge leaves the parts intact and no truncated ``destination``.
+    Without parts (an empty input) the file holds the schema and no rows.
+    """
     import pyarrow.parquet as pq
 
-    if not parts:
-        return
-    schema = pq.read_schema(parts[0])
-    with pq.ParquetWriter(destination, schema) as writer:
+    temporary = temporary_name(destination)
+    schema = pq.read_schema(parts[0]) if parts else _flat_schema()
+    with pq.ParquetWriter(temporary, schema) as writer:
         for part in parts:
             writer.write_table(pq.read_table(part))
+    publish(temporary, destination)

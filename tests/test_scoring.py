@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from flashpoint.readers import ColumnMapping, read_inputs
-from flashpoint.scoring import OutputExistsError, score_archive
+from flashpoint.scoring import score_archive
 
 SENTENCES = [
     "Gunmen attacked a police post near Gao on Sunday.",
@@ -153,7 +153,8 @@ def test_killed_run_resumes_with_every_document_exactly_once(tiny_model, tmp_pat
     process.wait()
     done_before = json.loads(checkpoint.read_text())["documents"]
     assert 40 <= done_before < 1000
-    with out.open("ab") as handle:  # a half-written line, as a crash mid-write leaves
+    assert not out.exists()  # the output's name appears only when it is complete
+    with (tmp_path / "out.jsonl.partial").open("ab") as handle:  # a half-written line, as a crash mid-write leaves
         handle.write(b'{"id": "doc-9999", "sta')
     resumed = subprocess.run(command, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
@@ -161,11 +162,3 @@ def test_killed_run_resumes_with_every_document_exactly_once(tiny_model, tmp_pat
     written = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert written == ids
     assert not checkpoint.exists()
-
-
-def test_checkpoint_of_another_run_is_not_reused(tiny_model, tmp_path):
-    source = _jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": SENTENCES[0]}])
-    out = tmp_path / "out.jsonl"
-    (tmp_path / "out.jsonl.checkpoint.json").write_text(json.dumps({"signature": "other", "documents": 5}))
-    with pytest.raises(OutputExistsError, match="other inputs"):
-        score_archive([source], out, tiny_model, progress=False)

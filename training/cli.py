@@ -33,14 +33,13 @@ def train(
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
 ) -> None:
     """Train a model from a config; writes weights, ONNX export, thresholds and metrics."""
-    from flashpoint.training.config import ConfigError, load_config
+    from flashpoint.training.config import load_config
+    from flashpoint.training.staging import check_destination
+
+    resolved = load_config(config, overrides or [])  # a bad config or -o is refused before torch is imported
+    check_destination(output)
     from flashpoint.training.train import train as run_training
 
-    try:
-        resolved = load_config(config, overrides or [])
-    except ConfigError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
     directory = run_training(resolved, output, progress=progress)
     metrics_path = directory / "metrics.json"
     typer.echo(f"model written to {directory}")

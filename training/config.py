@@ -14,6 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from flashpoint.errors import UserError, describe_yaml_error
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -83,19 +85,22 @@ class Config(_Strict):
     export: ExportConfig = Field(default_factory=ExportConfig)
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A config that cannot be used; the message lists every problem by path."""
 
 
 def _format(error: ValidationError, source: str) -> str:
-    lines = [f"invalid config {source}:"]
+    """One line for one problem; one indented line per problem when there are several."""
+    problems = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
         if item["type"] == "extra_forbidden":
-            lines.append(f"  {path}: unknown key")
+            problems.append(f"{path}: unknown key")
         else:
-            lines.append(f"  {path}: {item['msg']} (got {item.get('input')!r})")
-    return "\n".join(lines)
+            problems.append(f"{path}: {item['msg']} (got {item.get('input')!r})")
+    if len(problems) == 1:
+        return f"invalid config {source}: {problems[0]}"
+    return "\n".join([f"invalid config {source}:"] + [f"  {problem}" for problem in problems])
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -110,8 +115,25 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"override {override!r}: {part} is not a section")
-        node[parts[-1]] = yaml.safe_load(value)
+        try:
+            node[parts[-1]] = yaml.safe_load(value)
+        except yaml.YAMLError as error:
+            raise ConfigError(f"override {override!r}: {describe_yaml_error(error, 'value')}") from None
     return raw
+
+
+def _read_yaml(path: Path) -> Any:
+    """The YAML document at ``path``; every way of failing is one :class:`ConfigError` line."""
+    if not path.exists():
+        raise ConfigError(f"config {path} does not exist")
+    if not path.is_file():
+        raise ConfigError(f"config {path} is not a file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"config {path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(describe_yaml_error(error, str(path))) from None
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
@@ -119,7 +141,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     raw: dict[str, Any] = {}
     source = str(path) if path else "(defaults)"
     if path is not None:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        loaded = _read_yaml(Path(path))
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"invalid config {source}: the top level must be a mapping")
         raw = loaded or {}

@@ -7,7 +7,8 @@ AdamW (progress bar with loss and ETA, dev evaluation each epoch, early stopping
 on the dev score), tune per-type thresholds on dev, then save, export to ONNX,
 and evaluate the exported runtime on dev and test. The directory is assembled
 under ``<output_dir>.partial`` and renamed at the end, so an interrupted run never
-leaves something that looks like a finished model.
+leaves something that looks like a finished model; the config's ontology, base model
+and corpus are checked before either directory is touched (see :mod:`flashpoint.training.staging`).
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ from flashpoint.runtime import load as load_runtime
 from flashpoint.spans import IGNORE
 from flashpoint.tokenization import WindowTokenizer
 from flashpoint.training.base_encoder import ensure_base_encoder
-from flashpoint.training.config import Config, dump_config
+from flashpoint.training.config import Config, ConfigError, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
 from flashpoint.training.export import FP32_GRAPHS, export_onnx
 from flashpoint.training.features import AugmentedExamples, collate, length_bucketed_batches
 from flashpoint.training.model import EventModel, TorchBackend
 from flashpoint.training.quantize import choose_int8, training_calibration_feeds
+from flashpoint.training.staging import check_destination, create_staging, publish_model
 
 logger = logging.getLogger(__name__)
 WEIGHTS = "model.safetensors"
@@ -60,9 +62,18 @@ def resolve_base(config: Config) -> Path:
     if config.model.base == "multilingual-e5-small":
         return ensure_base_encoder()
     path = Path(config.model.base)
-    if not (path / "config.json").is_file() or not (path / "tokenizer.json").is_file():
-        raise FileNotFoundError(f"model.base {path} must hold config.json, model.safetensors and tokenizer.json")
+    missing = [name for name in ("config.json", "model.safetensors", "tokenizer.json") if not (path / name).is_file()]
+    if missing:
+        raise ConfigError(f"model.base: {path} is neither 'multilingual-e5-small' nor a BertModel directory "
+                          f"(it lacks {', '.join(missing)})")
     return path
+
+
+def _read_ontology(config: Config) -> Ontology:
+    path = Path(config.ontology)
+    if not path.is_file():
+        raise ConfigError(f"ontology: {path} does not exist")
+    return Ontology.from_yaml(path)
 
 
 def build_model(config: Config, ontology: Ontology, base: Path) -> EventModel:
@@ -91,7 +102,7 @@ def split_records(records: list[dict], config: Config) -> dict[str, list[dict]]:
         splits = {s: rs[: config.data.max_records_per_split] for s, rs in splits.items()}
     for split in ("train", "dev"):
         if not splits[split]:
-            raise ValueError(f"the corpus {config.data.corpus} has no {split} records")
+            raise ConfigError(f"data.corpus: {config.data.corpus} has no {split} records")
     return splits
 
 
@@ -153,21 +164,19 @@ def _log(path: Path, entry: dict) -> None:
 def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path:
     """Train, save, export and evaluate; return the finished model directory."""
     output_dir = Path(output_dir)
-    staging = output_dir.with_name(output_dir.name + ".partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    log_path = staging / "training_log.jsonl"
     started = time.time()
-    seed_everything(config.seed)
-    torch.set_num_threads(config.training.threads)
-
-    ontology = Ontology.from_yaml(config.ontology)
+    # Everything the run needs is checked before DIR or DIR.partial is touched.
+    check_destination(output_dir)
+    ontology = _read_ontology(config)
     base = resolve_base(config)
     tokenizer = WindowTokenizer(base / "tokenizer.json", config.model.max_length, config.model.stride)
     records = load_dataset(config.data.corpus).to_list()
     splits = split_records(records, config)
     logger.info("corpus: %s", {s: len(r) for s, r in splits.items()})
+    staging = create_staging(output_dir)
+    log_path = staging / "training_log.jsonl"
+    seed_everything(config.seed)
+    torch.set_num_threads(config.training.threads)
     augment = config.data.augment
     train_examples = AugmentedExamples(splits["train"], tokenizer, ontology, augment.lowercase, augment.noise,
                                        config.seed)
@@ -234,10 +243,7 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
         metrics["training"] = {"best_epoch": best_epoch, "steps": step, "wall_time_s": round(time.time() - started, 1),
                                "train_windows": len(train_examples), "seed": config.seed}
         write_metrics(metrics, staging / "metrics.json")
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    staging.rename(output_dir)
-    return output_dir
+    return publish_model(staging, output_dir)
 
 
 def export_model(model: EventModel, directory: Path, config: Config, splits: dict[str, list[dict]],

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from flashpoint.errors import UserError
+
 DOCUMENTS_FILE = "documents.jsonl"
+
+
+class CorpusPathError(UserError):
+    """A corpus path that does not exist or holds no record files."""
 
 
 def corpus_files(paths: list[str | Path]) -> list[Path]:
@@ -17,9 +23,9 @@ def corpus_files(paths: list[str | Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise FileNotFoundError(f"corpus path {path} does not exist")
+            raise CorpusPathError(f"corpus path {path} does not exist")
     if not files:
-        raise FileNotFoundError(f"no .jsonl record files under {', '.join(map(str, paths))}")
+        raise CorpusPathError(f"no .jsonl record files under {', '.join(map(str, paths))}")
     return files
 
 
