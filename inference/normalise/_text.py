@@ -39,6 +39,8 @@ def fold(text: str) -> str:
     Keeps letters of every script (Cyrillic and Arabic stay themselves), digits and
     apostrophes; anything else becomes one space.
     """
+    if text.isascii():  # the common case, and most of the dictionaries: no accents to strip
+        return " ".join(_NON_WORD.sub(" ", text.replace("`", "'").lower()).split())
     text = ascii_digits(text).translate(_APOSTROPHES)
     text = text.replace("ı", "i").replace("İ", "i")
     text = unicodedata.normalize("NFKD", text.casefold())
