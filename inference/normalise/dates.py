@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flashpoint.normalise._text import fold
 from flashpoint.normalise.numbers import parse_number
@@ -161,10 +162,11 @@ def resolve_date(text: str | None, publication_date: str | date | None, lang: st
         if published is None:
             return ResolvedDate(text, None, None, reason=_no_reference("a relative time span", bad_publication))
         return _from_offsets(text, published, *relative)
-    absolute = _absolute(text, folded, published, lang)
+    weekday = _weekday(folded, lang)
+    # A weekday without digits ("on Sunday", "Tuesday evening") needs no dateparser call.
+    absolute = None if weekday is not None and not re.search(r"\d", folded) else _absolute(text, folded, published, lang)
     if absolute is not None:
         return absolute
-    weekday = _weekday(folded, lang)
     if weekday is not None:
         if published is None:
             return ResolvedDate(text, None, None, reason=_no_reference("a weekday", bad_publication))
@@ -281,27 +283,23 @@ def _clean_for_dateparser(text: str, lang: str) -> str:
 
 def _absolute(text: str, folded: str, published: date | None, lang: str) -> ResolvedDate | None:
     """A date with a day or month written out, via dateparser; None if there is none."""
-    from dateparser.date import DateDataParser
-
     cleaned = _clean_for_dateparser(text, lang)
     has_year = _YEAR.search(folded) is not None
-    base = datetime.combine(published, datetime.min.time()) if published else datetime(2000, 1, 1)
-    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False,
-                "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY" if lang == "en" and re.search(r"[a-z]+ \d", folded) else "DMY"}
+    order = "MDY" if lang == "en" and re.search(r"[a-z]+ \d", folded) else "DMY"
     try:
-        parsed = DateDataParser(languages=[lang], settings=settings).get_date_data(cleaned) if cleaned else None
+        parsed_date, period = _dateparser(cleaned, lang, published, order) if cleaned else (None, None)
     except Exception as error:  # dateparser raises on some inputs (overflowing days, odd unicode)
         return ResolvedDate(text, None, None, reason=f"the date does not parse ({type(error).__name__})")
-    if parsed is None or parsed.date_obj is None:
+    if parsed_date is None:
         return None
-    period = parsed.period or "day"
+    period = period or "day"
     if period == "time":
         period = "day"
     if not re.search(r"\d", folded) and period not in ("month", "year"):
         return None  # a bare weekday or a relative word: the rules decide
     if not has_year and published is None:
         return ResolvedDate(text, None, None, reason=_no_reference("a date without its year", False))
-    day = parsed.date_obj.date()
+    day = parsed_date
     if not has_year and published is not None and not (published - timedelta(days=366) <= day <= published + timedelta(days=31)):
         return ResolvedDate(text, None, None, reason="the date does not parse (no year written, yet far from publication)")
     if period == "day":
@@ -312,3 +310,24 @@ def _absolute(text: str, folded: str, published: date | None, lang: str) -> Reso
         return ResolvedDate(text, start.isoformat(), 3, start.isoformat(), end.isoformat())
     return ResolvedDate(text, None, None, reason=f"only the {period} is known, coarser than ACLED's month")
 
+
+@lru_cache(maxsize=4096)
+def _dateparser(cleaned: str, lang: str, published: date | None, order: str) -> tuple[date | None, str | None]:
+    """dateparser's reading (day, period) of a cleaned span, remembered: a parse costs
+    one to a few milliseconds, and an archive repeats its date spans."""
+    data = _parser(lang, published, order).get_date_data(cleaned)
+    if data is None or data.date_obj is None:
+        return None, None
+    return data.date_obj.date(), data.period
+
+
+@lru_cache(maxsize=256)
+def _parser(lang: str, published: date | None, order: str):
+    """A dateparser parser per language, publication day and day order: building one
+    costs a few hundred microseconds, and the documents of an archive share few days."""
+    from dateparser.date import DateDataParser
+
+    base = datetime.combine(published, datetime.min.time()) if published else datetime(2000, 1, 1)
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False,
+                "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}
+    return DateDataParser(languages=[lang], settings=settings)
