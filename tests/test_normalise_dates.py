@@ -114,3 +114,22 @@ def test_unparseable_spans_are_null_with_reason(text):
 def test_unreadable_publication_date_is_reported_not_raised():
     result = resolve_date("Sunday", "not-a-date", "en")
     assert result.event_date is None and "does not parse" in result.reason
+
+
+ANCHORED = [
+    ("en", "Two days earlier", "2025-02-06"), ("en", "the next day", "2025-02-09"), ("en", "Hours later", "2025-02-08"),
+    ("fr", "la veille", "2025-02-07"), ("fr", "le lendemain", "2025-02-09"), ("es", "al día siguiente", "2025-02-09"),
+    ("ru", "на следующий день", "2025-02-09"), ("ru", "два дня спустя", "2025-02-10"), ("ar", "في اليوم التالي", "2025-02-09"),
+    ("ar", "قبل ذلك بيومين", "2025-02-06"), ("tr", "ertesi gün", "2025-02-09"), ("tr", "aynı gün", "2025-02-08"),
+]
+
+
+@pytest.mark.parametrize("lang, text, expected", ANCHORED)
+def test_spans_counted_from_the_event_told_before(lang, text, expected):
+    result = resolve_date(text, "2025-02-10", lang, anchor="2025-02-08")
+    assert (result.event_date, result.time_precision, result.flag) == (expected, 1, None)
+
+
+def test_anchored_span_without_anchor_counts_from_publication_and_says_so():
+    result = resolve_date("Two days earlier", "2025-02-10", "en")
+    assert (result.event_date, result.flag) == ("2025-02-08", "no_anchor")

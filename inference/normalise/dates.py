@@ -102,6 +102,26 @@ _AGO = {
 }
 _AR_DUAL_UNITS = {"يومين": 2, "يوم": 1, "اسبوعين": 2, "اسبوع": 1}
 
+# Spans counted from another event of the document: pattern -> days from it
+# (the number of days, when written, is read by parse_number and signed by direction).
+_ANCHORED: dict[str, list[tuple[str, int]]] = {
+    "en": [(r"(?:the )?same day|hours later|hours earlier|later that day|that day", 0), (r"the day before(?! yesterday)|the previous day|a day earlier", -1),
+           (r"the next day|the following day|a day later", 1), (r"(?P<n>\S+) days (?:earlier|before that)", -1),
+           (r"(?P<n>\S+) days later|(?P<n2>\S+) days after", 1)],
+    "fr": [(r"le meme jour|quelques heures plus tard|le jour meme", 0), (r"la veille", -1), (r"le lendemain", 1),
+           (r"(?P<n>\S+) jours plus tot|(?P<n2>\S+) jours auparavant", -1), (r"(?P<n>\S+) jours plus tard", 1)],
+    "es": [(r"el mismo dia|horas (?:mas tarde|despues)", 0), (r"la vispera|el dia anterior", -1), (r"al dia siguiente|el dia siguiente", 1),
+           (r"(?P<n>\S+) dias antes", -1), (r"(?P<n>\S+) dias (?:despues|mas tarde)", 1)],
+    "ru": [(r"в тот же день|несколько часов спустя|спустя несколько часов", 0), (r"днем ранее|за день до этого", -1),
+           (r"на следующий день|на другой день|днем позже", 1), (r"(?P<n>\S+) (?:дня|дней) ранее|за (?P<n2>\S+) (?:дня|дней) до этого", -1),
+           (r"(?P<n>\S+) (?:дня|дней) спустя|через (?P<n2>\S+) (?:дня|дней)", 1)],
+    "ar": [(r"في اليوم نفسه|في اليوم ذاته|بعد ساعات", 0), (r"في اليوم السابق|قبل ذلك بيوم", -1), (r"في اليوم التالي|بعد يوم", 1),
+           (r"قبل ذلك بيومين", -2), (r"بعد يومين", 2)],
+    "tr": [(r"ayni gun|saatler sonra", 0), (r"bir gun once|onceki gun", -1), (r"ertesi gun|bir gun sonra", 1),
+           (r"(?P<n>\S+) gun sonra", 1)],
+}
+_ANCHORED_RE = {lang: [(_pattern(p), days) for p, days in rules] for lang, rules in _ANCHORED.items()}
+
 # Week and month expressions: kind -> pattern.
 _PERIODS: dict[str, dict[str, str]] = {
     "en": {"last_week": r"last week|the previous week|the past week", "this_week": r"earlier this week|this week",
@@ -143,13 +163,26 @@ _LEVANT_MONTHS = {
 _YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
 
 
-def resolve_date(text: str | None, publication_date: str | date | None, lang: str) -> ResolvedDate:
+def resolve_date(text: str | None, publication_date: str | date | None, lang: str,
+                 anchor: str | date | None = None) -> ResolvedDate:
     """Resolve a time span ("on Sunday", "в воскресенье", "12 Mart'ta") to an ACLED date.
 
     ``publication_date`` is the document's ``date`` (ISO string, ``date`` or
     ``datetime``); ``lang`` one of en, ar, fr, es, ru, tr (others use English rules).
+    ``anchor`` is the date of the event the span counts from, when the document
+    gives one ("two days earlier", "the next day", "la veille", "ertesi gün" count
+    from the event told before, not from publication). Without it such a span
+    counts from publication and carries ``flag="no_anchor"``.
     """
     published, bad_publication = _publication(publication_date)
+    anchored = _anchored(fold(text), lang if lang in _WEEKDAYS else "en") if text and text.strip() else None
+    if anchored is not None:
+        anchor_day, _ = _publication(anchor)
+        base = anchor_day or published
+        if base is None:
+            return ResolvedDate(text, None, None, reason=_no_reference("a span counted from another event", bad_publication))
+        day = (base + timedelta(days=anchored)).isoformat()
+        return ResolvedDate(text, day, 1, day, day, flag=None if anchor_day else "no_anchor")
     if text is None or not text.strip():
         if published is None:
             return ResolvedDate(text, None, None, reason=_no_reference("no time span", bad_publication))
@@ -177,6 +210,22 @@ def resolve_date(text: str | None, publication_date: str | date | None, lang: st
         day = (published - timedelta(days=back)).isoformat()
         return ResolvedDate(text, day, 1, day, day)
     return ResolvedDate(text, None, None, reason="the time span does not parse as a date")
+
+
+def _anchored(folded: str, lang: str) -> int | None:
+    """Days from the anchoring event for a span like "two days earlier", else None."""
+    for pattern, days in _ANCHORED_RE[lang]:
+        match = pattern.search(folded)
+        if match is None:
+            continue
+        written = match.groupdict().get("n") or match.groupdict().get("n2")
+        if written is None:
+            return days
+        count = parse_number(written, lang)
+        if count is None or count > 366:
+            return None
+        return days * count
+    return None
 
 
 def _publication(value: str | date | None) -> tuple[date | None, bool]:
