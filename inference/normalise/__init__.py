@@ -7,12 +7,14 @@ Importing this package loads nothing; each module imports its library
 
 Public functions
 ----------------
-``resolve_date(text, publication_date, lang) -> ResolvedDate``  (:mod:`.dates`)
+``resolve_date(text, publication_date, lang, anchor=None) -> ResolvedDate``  (:mod:`.dates`)
     ``event_date`` (ISO) and ``time_precision`` (ACLED: 1 day, 2 week or a few days,
     3 month), ``earliest``/``latest`` for ranges, ``flag="no_time_span"`` when ``text``
     is empty (the publication date stands in, precision 2). Weekdays are the latest
-    such day on or before publication. No publication date and no absolute date with
-    its year: null with a reason, never today.
+    such day on or before publication. ``anchor`` is the date of the event a span like
+    "two days earlier" / "la veille" counts from (else publication, flagged
+    ``no_anchor``). No publication date and no absolute date with its year: null
+    with a reason, never today.
 
 ``geocode(text, lang, context=None) -> Place``  (:mod:`.places`)
     ``location``, ``admin1``, ``admin1_code`` (GeoNames "CC.code"), ``country``,
