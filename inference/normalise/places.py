@@ -67,25 +67,29 @@ class GeoContext:
 _NEAR = {
     "en": r"near|nearby|outside|around|close to|in the vicinity of|on the outskirts of|the outskirts of|outskirts of|"
           r"the suburbs of|suburbs of|on the edge of|the edge of|\d+ ?(?:km|kilometers|kilometres|miles) (?:\w+ )?(?:of|from)|"
-          r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north east|north west|south east|south west) of",
+          r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north east|north west|south east|south west) of|"
+          r"countryside|rural|the countryside of|the hills (?:near|around|above|overlooking)|between|the road between|a village outside",
     "fr": r"pres de|non loin de|a proximite de|aux environs de|dans les environs de|a la peripherie de|en peripherie de|"
-          r"dans la banlieue de|aux abords de|a l'exterieur de|\d+ ?km (?:\w+ )?(?:de|d')|au (?:nord|sud|est|ouest)(?: est| ouest)? de|a l'(?:est|ouest) de",
+          r"dans la banlieue de|aux abords de|a l'exterieur de|\d+ ?km (?:\w+ )?(?:de|d')|au (?:nord|sud|est|ouest)(?: est| ouest)? de|a l'(?:est|ouest) de|"
+          r"entre|reliant|surplombant|les collines (?:de|autour de)|campagne",
     "es": r"cerca de|en las afueras de|a las afueras de|las afueras de|en los alrededores de|alrededor de|en las inmediaciones de|"
-          r"en la periferia de|\d+ ?km (?:\w+ )?de|al (?:norte|sur|este|oeste|noreste|noroeste|sureste|suroeste) de",
-    "ru": r"под|около|возле|вблизи|недалеко от|неподалеку от|в районе|на окраине|на окраинах|в пригороде|окрестност\w*|"
+          r"en la periferia de|\d+ ?km (?:\w+ )?de|al (?:norte|sur|este|oeste|noreste|noroeste|sureste|suroeste) de|entre|zona rural de|las afueras",
+    "ru": r"под|около|возле|вблизи|у|недалеко от|неподалеку от|в районе|на окраине|на окраинах|в пригороде|окрестност\w*|между|"
           r"в \d+ ?км (?:\w+ )?от|к (?:северу|югу|востоку|западу|северо востоку|северо западу|юго востоку|юго западу) от",
     "ar": r"قرب|بالقرب من|بالقرب|على مقربه من|ضواحي|اطراف|محيط|في محيط|على بعد \d+ ?كم من|"
-          r"(?:شمال|جنوب|شرق|غرب|شمالي|جنوبي|شرقي|غربي|شمال شرق|شمال غرب|جنوب شرق|جنوب غرب)",
-    "tr": r"yakin\w*|civar\w*|cevres\w*|eteklerin\w*|dis mahalle\w*|\d+ ?km (?:\w+ )?(?:kuzey|guney|dogu|bati)\w*",
+          r"(?:شمال|جنوب|شرق|غرب|شمالي|جنوبي|شرقي|غربي|شمال شرق|شمال غرب|جنوب شرق|جنوب غرب)|ريف|بين|قريه قريبه من|قريبه من|"
+          r"الطريق الواصل بين|طريق",
+    "tr": r"yakin\w*|civar\w*|cevres\w*|eteklerin\w*|dis mahalle\w*|\d+ ?km (?:\w+ )?(?:kuzey|guney|dogu|bati)\w*|kirsal\w*|"
+          r"arasinda\w*|bagli",
 }
 _ADMIN = {
     "en": r"provinces?|governorates?|states?|regions?|oblasts?|prefectures?|departments?|county|counties|divisions?|"
-          r"territory|countryside",
+          r"territory",
     "fr": r"provinces?|gouvernorats?|etats?|regions?|oblast|prefectures?|departements?|territoire|wilayas?",
     "es": r"provincias?|gobernacion|gobernaciones|estados?|region|regiones|oblast|prefecturas?|departamentos?|territorio",
     "ru": r"област\w*|губерни\w*|провинци\w*|регион\w*|кра[йяюе]|штат\w*|мухафаз\w*|республик\w*",
-    "ar": r"محافظه|ولايه|اقليم|منطقه|مقاطعه|ريف",
-    "tr": r"ili|ilinde|ilindeki|vilayet\w*|eyalet\w*|bolges\w*|oblast\w*|kirsal\w*",
+    "ar": r"محافظه|ولايه|اقليم|منطقه|مقاطعه",
+    "tr": r"ili|iline|ilinde|ilindeki|vilayet\w*|eyalet\w*|bolges\w*|oblast\w*",
 }
 # Directions before a name: a part of the town (2) or of the region (3).
 _DIRECTION = {
@@ -224,12 +228,16 @@ def _turkish_forms(name: str) -> list[str]:
     return [match.group(1)] if match else []
 
 
-def geocode(text: str | None, lang: str, context: GeoContext | Sequence[str] | None = None) -> Place:
+def geocode(text: str | None, lang: str, context: GeoContext | Sequence[str] | None = None,
+            sentence: str | None = None, start: int | None = None) -> Place:
     """Geocode one location span.
 
     ``context`` is the document's other place spans (strings) or a
     :class:`GeoContext` built once per document with :func:`geo_context`; it decides
-    homonyms. Never raises on a bad span: the result's ``reason`` says what failed.
+    homonyms. ``sentence`` (with ``start``, the span's offset in it, else its first
+    occurrence) lets the words around a bare name count: "near [Djibo]",
+    "у [Купянска]", "[Kidal] yakınlarında", "the [Kharkiv] and Sumy regions".
+    Never raises on a bad span: the result's ``reason`` says what failed.
     """
     if text is None or not text.strip():
         return Place(text or "", reason="empty location span")
@@ -242,11 +250,34 @@ def geocode(text: str | None, lang: str, context: GeoContext | Sequence[str] | N
     elif not isinstance(context, GeoContext):
         context = geo_context(context, lang)
     parsed = parse_span(text, lang)
+    if sentence is not None:
+        parsed = _with_surroundings(parsed, text, lang, sentence, start)
     hint_countries, hint_admin1s = _hints(g, parsed.hints, lang)
     candidates, loose = _candidates(g, parsed.name, lang)
     if not candidates:
         return Place(text, reason=f"no place named {parsed.name!r} in the gazetteer")
     return _choose(g, text, parsed, candidates, loose, context, hint_countries, hint_admin1s)
+
+
+def _with_surroundings(parsed: _Parsed, text: str, lang: str, sentence: str, start: int | None) -> _Parsed:
+    """Markers written just outside the span: "near" before it, "region"/"yakınlarında" after it."""
+    if start is None:
+        start = sentence.find(text)
+    if start < 0:
+        return parsed
+    before = fold(sentence[max(0, start - 60):start])
+    after = fold(sentence[start + len(text):start + len(text) + 40])
+    filler = _alternation(_FILLER, lang)
+    near = _alternation(_NEAR, lang)
+    conjunction = _AND.get(lang, _AND["en"])
+    near_before = re.search(rf"(?:^|\s)(?:{near})(?:\s+(?:{filler}))*\s*$", before) is not None
+    near_after = re.match(rf"^(?:(?:{filler})\s+)*(?:{near})(?=\s|$)", after) is not None and lang in ("tr", "ar")
+    admin_after = re.match(rf"^(?:(?:{conjunction})\s+\S+\s+)?(?:{_alternation(_ADMIN, lang)})(?=\s|$)", after) is not None
+    if lang in ("ar", "fr", "es", "ru"):  # "محافظة X", "la province de X", "Харьковской области" after
+        admin_before = re.search(rf"(?:^|\s)(?:{_alternation(_ADMIN, lang)})(?:\s+(?:{filler}))*\s*$", before) is not None
+        admin_after = admin_after or admin_before
+    return _Parsed(parsed.name, parsed.near or near_before or near_after, parsed.admin or admin_after,
+                   parsed.directional, parsed.hints)
 
 
 def _candidates(g: Gazetteer, name: str, lang: str) -> tuple[list[tuple[int, str]], bool]:
