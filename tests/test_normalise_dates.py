@@ -15,7 +15,9 @@ PUB = "2025-03-19"  # Wednesday
 
 WEEKDAYS = [
     ("en", "on Sunday", "2025-03-16"), ("en", "Saturday's", "2025-03-15"), ("en", "Tuesday evening", "2025-03-18"),
-    ("en", "Wednesday", "2025-03-19"), ("en", "last Wednesday", "2025-03-12"), ("en", "early on Monday", "2025-03-17"),
+    ("en", "Wednesday", "2025-03-19"), ("en", "overnight into Sunday", "2025-03-16"),
+    ("fr", "la nuit de samedi à dimanche", "2025-03-16"), ("ru", "в ночь с субботы на воскресенье", "2025-03-16"),
+    ("tr", "cumartesiyi pazara bağlayan gece", "2025-03-16"), ("en", "last Wednesday", "2025-03-12"), ("en", "early on Monday", "2025-03-17"),
     ("fr", "dimanche", "2025-03-16"), ("fr", "samedi soir", "2025-03-15"), ("fr", "mercredi dernier", "2025-03-12"),
     ("es", "el domingo", "2025-03-16"), ("es", "el miércoles pasado", "2025-03-12"), ("es", "la noche del sábado", "2025-03-15"),
     ("ru", "в воскресенье", "2025-03-16"), ("ru", "в среду", "2025-03-19"), ("ru", "в ночь на субботу", "2025-03-15"),
@@ -42,19 +44,19 @@ def test_weekday_equal_to_publication_day_is_that_day(lang, text):
 RELATIVE = [
     ("en", "yesterday", "2025-03-18", 1), ("en", "last night", "2025-03-18", 1), ("en", "two days ago", "2025-03-17", 1),
     ("en", "3 days ago", "2025-03-16", 1), ("en", "the day before yesterday", "2025-03-17", 1),
-    ("en", "last week", "2025-03-10", 2), ("en", "earlier this month", "2025-03-01", 3), ("en", "last month", "2025-02-01", 3),
-    ("en", "two weeks ago", "2025-03-05", 2), ("en", "a few days ago", "2025-03-12", 2),
+    ("en", "last week", "2025-03-12", 2), ("en", "earlier this month", "2025-03-01", 3), ("en", "last month", "2025-02-01", 3),
+    ("en", "two weeks ago", "2025-03-05", 2), ("en", "a few days ago", "2025-03-12", 2), ("en", "overnight", PUB, 1),
     ("fr", "hier", "2025-03-18", 1), ("fr", "avant-hier", "2025-03-17", 1), ("fr", "il y a deux jours", "2025-03-17", 1),
-    ("fr", "la semaine dernière", "2025-03-10", 2), ("fr", "plus tôt ce mois-ci", "2025-03-01", 3),
+    ("fr", "la semaine dernière", "2025-03-12", 2), ("fr", "plus tôt ce mois-ci", "2025-03-01", 3),
     ("es", "ayer", "2025-03-18", 1), ("es", "anoche", "2025-03-18", 1), ("es", "hace dos días", "2025-03-17", 1),
-    ("es", "la semana pasada", "2025-03-10", 2), ("es", "a principios de este mes", "2025-03-01", 3),
+    ("es", "la semana pasada", "2025-03-12", 2), ("es", "a principios de este mes", "2025-03-01", 3),
     ("ru", "вчера", "2025-03-18", 1), ("ru", "позавчера", "2025-03-17", 1), ("ru", "два дня назад", "2025-03-17", 1),
-    ("ru", "на прошлой неделе", "2025-03-10", 2), ("ru", "в начале месяца", "2025-03-01", 3),
+    ("ru", "на прошлой неделе", "2025-03-12", 2), ("ru", "в начале месяца", "2025-03-01", 3),
     ("ar", "أمس", "2025-03-18", 1), ("ar", "الليلة الماضية", "2025-03-18", 1), ("ar", "قبل يومين", "2025-03-17", 1),
-    ("ar", "قبل ثلاثة أيام", "2025-03-16", 1), ("ar", "الأسبوع الماضي", "2025-03-10", 2),
+    ("ar", "قبل ثلاثة أيام", "2025-03-16", 1), ("ar", "الأسبوع الماضي", "2025-03-12", 2),
     ("ar", "في وقت سابق من هذا الشهر", "2025-03-01", 3),
     ("tr", "dün", "2025-03-18", 1), ("tr", "dün gece", "2025-03-18", 1), ("tr", "iki gün önce", "2025-03-17", 1),
-    ("tr", "geçen hafta", "2025-03-10", 2), ("tr", "bu ayın başında", "2025-03-01", 3),
+    ("tr", "geçen hafta", "2025-03-12", 2), ("tr", "bu ayın başında", "2025-03-01", 3),
 ]
 
 

@@ -284,9 +284,13 @@ def resolve_actor(text: str | None, lang: str, dictionary: ActorDictionary | Non
 
     anaphors = [m for m in found if m[2].category == "anaphor" and m[0] == 0 and m[1] == len(words)]
     named = [m for m in found if m[2].category == "named" and not _qualified(words, m[1], lang)]
+    qualified = [m for m in found if m[2].category == "named" and _qualified(words, m[1], lang)]
     for end, entry in dictionary.acronym_matches(text):
-        if not _qualified(fold(text[end:]).split(), 0, lang):
-            named.append((-1, -1, entry))  # an acronym: length unknown in words, counted by its name below
+        target = named if not _qualified(fold(text[end:]).split(), 0, lang) else qualified
+        target.append((-1, -1, entry))  # an acronym: length unknown in words, counted by its name below
+    if not named and qualified and not any(m[2].category == "country" for m in found):
+        # "Islamic State-linked insurgents": with no other name, the ally named is the best reading.
+        named = qualified
     if named and not anaphors:
         start, end, entry = max(named, key=lambda m: (m[1] - m[0], len(m[2].name or "")))
         return Actor(text, entry.name, entry.country, entry.inter, "dictionary")
@@ -333,6 +337,8 @@ def _head(matches: list[tuple[int, int, _Entry]], lang: str, words: list[str]) -
     if lang == "en" and "of" in words:
         before = [m for m in matches if m[1] <= words.index("of")]
         matches = before or matches
+    longest = max(m[1] - m[0] for m in matches)  # "قوات الامن العام": police, not "قوات"
+    matches = [m for m in matches if m[1] - m[0] == longest]
     if lang in _HEAD_LAST:
         return max(matches, key=lambda m: (m[1], m[1] - m[0]))[2]
     return min(matches, key=lambda m: (m[0], -(m[1] - m[0])))[2]

@@ -70,7 +70,7 @@ _LAST = {"en": r"last", "fr": r"dernier", "es": r"pasado", "ru": r"прошл\w*
 # Relative expressions: (pattern, days before publication for the first day, for the
 # last day, precision). Ranges in days; weeks and months have their own kinds below.
 _DAY_RULES: dict[str, list[tuple[str, int, int, int]]] = {
-    "en": [(r"the day before yesterday", 2, 2, 1), (r"yesterday|last night|overnight|last evening", 1, 1, 1),
+    "en": [(r"the day before yesterday", 2, 2, 1), (r"yesterday|last night|last evening", 1, 1, 1), (r"overnight", 0, 0, 1),
            (r"today|this morning|this afternoon|this evening|tonight|earlier today", 0, 0, 1),
            (r"a few days ago|several days ago|in recent days|recently", 7, 1, 2)],
     "fr": [(r"avant hier", 2, 2, 1), (r"hier|la nuit derniere|dans la nuit|cette nuit|hier soir", 1, 1, 1),
@@ -110,12 +110,13 @@ _ANCHORED: dict[str, list[tuple[str, int]]] = {
            (r"(?P<n>\S+) days later|(?P<n2>\S+) days after", 1)],
     "fr": [(r"le meme jour|quelques heures plus tard|le jour meme", 0), (r"la veille", -1), (r"le lendemain", 1),
            (r"(?P<n>\S+) jours plus tot|(?P<n2>\S+) jours auparavant", -1), (r"(?P<n>\S+) jours plus tard", 1)],
-    "es": [(r"el mismo dia|horas (?:mas tarde|despues)", 0), (r"la vispera|el dia anterior", -1), (r"al dia siguiente|el dia siguiente", 1),
+    "es": [(r"el mismo dia|horas (?:mas tarde|despues)|esa misma noche|esa noche|la misma noche|ese mismo dia|ese dia", 0), (r"la vispera|el dia anterior", -1), (r"al dia siguiente|el dia siguiente", 1),
            (r"(?P<n>\S+) dias antes", -1), (r"(?P<n>\S+) dias (?:despues|mas tarde)", 1)],
     "ru": [(r"в тот же день|несколько часов спустя|спустя несколько часов", 0), (r"днем ранее|за день до этого", -1),
            (r"на следующий день|на другой день|днем позже", 1), (r"(?P<n>\S+) (?:дня|дней) ранее|за (?P<n2>\S+) (?:дня|дней) до этого", -1),
            (r"(?P<n>\S+) (?:дня|дней) спустя|через (?P<n2>\S+) (?:дня|дней)", 1)],
-    "ar": [(r"في اليوم نفسه|في اليوم ذاته|بعد ساعات", 0), (r"في اليوم السابق|قبل ذلك بيوم", -1), (r"في اليوم التالي|بعد يوم", 1),
+    "ar": [(r"(?:في )?اليوم نفسه|(?:في )?اليوم ذاته|بعد ساعات", 0), (r"(?:في )?اليوم السابق|قبل ذلك بيوم", -1),
+           (r"(?:في )?اليوم التالي|بعد يوم", 1),
            (r"قبل ذلك بيومين", -2), (r"بعد يومين", 2)],
     "tr": [(r"ayni gun|saatler sonra", 0), (r"bir gun once|onceki gun", -1), (r"ertesi gun|bir gun sonra", 1),
            (r"(?P<n>\S+) gun sonra", 1)],
@@ -191,6 +192,8 @@ def resolve_date(text: str | None, publication_date: str | date | None, lang: st
     lang = lang if lang in _WEEKDAYS else "en"
     folded = fold(text)
     relative = _relative(folded, lang)
+    if relative is not None and relative[0] == "days" and relative[3] == 1 and _weekday(folded, lang) is not None:
+        relative = None  # "overnight into Sunday", "last night, Saturday": the weekday is exact
     if relative is not None:
         if published is None:
             return ResolvedDate(text, None, None, reason=_no_reference("a relative time span", bad_publication))
@@ -286,8 +289,10 @@ def _from_offsets(text: str, published: date, kind: str, first: int, last: int, 
     if kind == "days":
         start, end = published - timedelta(days=first), published - timedelta(days=last)
     elif kind == "last_week":
-        start = published - timedelta(days=published.weekday() + 7)
-        end, precision = start + timedelta(days=6), 2
+        # Dated a week before publication (the same weekday), inside the range Monday-Sunday.
+        monday = published - timedelta(days=published.weekday() + 7)
+        day = published - timedelta(days=7)
+        return ResolvedDate(text, day.isoformat(), 2, monday.isoformat(), (monday + timedelta(days=6)).isoformat())
     elif kind == "this_week":
         start, end, precision = published - timedelta(days=published.weekday()), published, 2
     elif kind == "weekend":
@@ -305,10 +310,12 @@ def _from_offsets(text: str, published: date, kind: str, first: int, last: int, 
 
 def _weekday(folded: str, lang: str) -> tuple[int, bool] | None:
     """The weekday a span names (Monday 0) and whether it says "last" ("last Tuesday")."""
-    for index, pattern in enumerate(_WEEKDAY_RE[lang]):
-        if pattern.search(folded):
-            return index, bool(re.search(rf"\b(?:{_LAST[lang]})\b", folded))
-    return None
+    # "the night from Saturday to Sunday", "в ночь с субботы на воскресенье": the last named day.
+    found = [(match.start(), index) for index, pattern in enumerate(_WEEKDAY_RE[lang])
+             for match in pattern.finditer(folded)]
+    if not found:
+        return None
+    return max(found)[1], bool(re.search(rf"\b(?:{_LAST[lang]})\b", folded))
 
 
 def _clean_for_dateparser(text: str, lang: str) -> str:

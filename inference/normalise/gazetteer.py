@@ -31,7 +31,7 @@ from pathlib import Path
 
 from flashpoint.normalise._text import fold
 
-INDEX_FORMAT = 2  # bump when the tables or the folding change
+INDEX_FORMAT = 4  # bump when the tables or the folding change
 
 KIND_COUNTRY, KIND_ADMIN1, KIND_CITY = 0, 1, 2
 
@@ -265,13 +265,33 @@ def _strip_admin_words(name: str) -> str:
     return " ".join(re.sub(pattern, " ", name, flags=re.I).replace(",", " ").split()) or name
 
 
+_ENGLISH_TYPE = re.compile(r"\s+(?:State|Province|Governorate|Region|Oblast|District|Department|Prefecture|County|"
+                           r"Division|Territory|Emirate|Municipality)$")
+_ENGLISH_DIRECTION = re.compile(r"\b(?:North|South|East|West|Northern|Southern|Eastern|Western|Upper|Lower|Middle|Central)\b")
+
+
 def _short_admin_name(name: str, aliases: tuple[str, ...]) -> str:
-    """The region's short English-style name ("Kharkiv", not "Kharkivska oblast")."""
-    candidates = [_strip_admin_words(n) for n in (name, *aliases)]
-    ascii_names = [n for n in candidates if n and all(c.isascii() for c in n) and not re.search(r"[’'\[\]]", n)]
-    if not ascii_names:
-        return name
-    return min(ascii_names, key=lambda n: (len(n), n))
+    """The region's English short name, as analysts write it ("Kharkiv", "North Kivu", "Al Jazirah").
+
+    In order: an English alias with a compass word ("North Kivu" over "Nord-Kivu",
+    "Lower Shabeelle" over "Shabeellaha Hoose"); an English alias with its type word
+    cut ("Kharkiv Oblast" -> "Kharkiv", "Al Jazirah State" -> "Al Jazirah"); the
+    ISO name without its type word; the shortest ASCII alias.
+    """
+    def plain(value: str) -> bool:
+        return bool(value) and value.isascii() and not re.search(r"[’'\[\],]", value)
+
+    directional = [a for a in aliases if plain(a) and _ENGLISH_DIRECTION.search(a) and not _ENGLISH_TYPE.search(a)]
+    if directional:
+        return min(directional, key=lambda a: (len(a), a))  # "North Darfur" over "Northern Darfur"
+    for alias in aliases:
+        if plain(alias) and _ENGLISH_TYPE.search(alias):
+            return _ENGLISH_TYPE.sub("", alias)
+    stripped = _strip_admin_words(name)
+    if plain(stripped):
+        return stripped
+    ascii_names = [n for n in (_strip_admin_words(a) for a in aliases) if plain(n)]
+    return min(ascii_names, key=lambda n: (len(n), n)) if ascii_names else name
 
 
 def _country_names(cc: str, record: dict) -> tuple[str, int | None, set[str]]:

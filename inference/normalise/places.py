@@ -127,6 +127,7 @@ class _Parsed:
     admin: bool          # the span names a region
     directional: bool    # "northern X": a part of X
     hints: tuple[str, ...]  # names written beside it: "(Kidal)", ", Mali", "Syria's"
+    nearby: tuple[str, ...] = ()  # folded word groups around the span in its sentence (countries only count)
 
 
 def parse_span(text: str, lang: str) -> _Parsed:
@@ -253,6 +254,8 @@ def geocode(text: str | None, lang: str, context: GeoContext | Sequence[str] | N
     if sentence is not None:
         parsed = _with_surroundings(parsed, text, lang, sentence, start)
     hint_countries, hint_admin1s = _hints(g, parsed.hints, lang)
+    if parsed.nearby:
+        hint_countries |= {ref for kind, ref, _ in g.lookup(list(parsed.nearby)) if kind == KIND_COUNTRY}
     candidates, loose = _candidates(g, parsed.name, lang)
     if not candidates:
         return Place(text, reason=f"no place named {parsed.name!r} in the gazetteer")
@@ -276,8 +279,13 @@ def _with_surroundings(parsed: _Parsed, text: str, lang: str, sentence: str, sta
     if lang in ("ar", "fr", "es", "ru"):  # "محافظة X", "la province de X", "Харьковской области" after
         admin_before = re.search(rf"(?:^|\s)(?:{_alternation(_ADMIN, lang)})(?:\s+(?:{filler}))*\s*$", before) is not None
         admin_after = admin_after or admin_before
+    # A country written beside the name ("طرابلس شمالي لبنان", "Tripoli, in northern Lebanon")
+    # is a hint like one inside the span; _hints keeps only what names a country.
+    words_after, words_before = after.split()[:5], before.split()[-4:]
+    nearby = [" ".join(words[i:j]) for words in (words_after, words_before)
+              for i in range(len(words)) for j in range(i + 1, min(len(words), i + 3) + 1)]
     return _Parsed(parsed.name, parsed.near or near_before or near_after, parsed.admin or admin_after,
-                   parsed.directional, parsed.hints)
+                   parsed.directional, parsed.hints, tuple(nearby))
 
 
 def _candidates(g: Gazetteer, name: str, lang: str) -> tuple[list[tuple[int, str]], bool]:
