@@ -74,6 +74,8 @@ def test_ranges_carry_their_bounds():
 
 
 ABSOLUTE = [
+    ("en", "early March", "2025-03-01", 3), ("fr", "Début mars", "2025-03-01", 3), ("es", "a principios de marzo", "2025-03-01", 3),
+    ("ru", "в начале марта", "2025-03-01", 3), ("tr", "Mart başında", "2025-03-01", 3),
     ("en", "on 12 March", "2025-03-12", 1), ("en", "March 12, 2024", "2024-03-12", 1), ("en", "in March", "2025-03-01", 3),
     ("en", "on 28 December", "2024-12-28", 1),  # no year, after publication's day: the previous year
     ("fr", "le 12 mars", "2025-03-12", 1), ("fr", "le 3 janvier 2024", "2024-01-03", 1),
@@ -121,7 +123,8 @@ def test_unreadable_publication_date_is_reported_not_raised():
 ANCHORED = [
     ("en", "Two days earlier", "2025-02-06"), ("en", "the next day", "2025-02-09"), ("en", "Hours later", "2025-02-08"),
     ("fr", "la veille", "2025-02-07"), ("fr", "le lendemain", "2025-02-09"), ("es", "al día siguiente", "2025-02-09"),
-    ("ru", "на следующий день", "2025-02-09"), ("ru", "два дня спустя", "2025-02-10"), ("ar", "في اليوم التالي", "2025-02-09"),
+    ("ru", "на следующий день", "2025-02-09"), ("ru", "два дня спустя", "2025-02-10"), ("ru", "накануне", "2025-02-07"),
+    ("ru", "вечером того же дня", "2025-02-08"), ("ar", "في اليوم التالي", "2025-02-09"),
     ("ar", "قبل ذلك بيومين", "2025-02-06"), ("tr", "ertesi gün", "2025-02-09"), ("tr", "aynı gün", "2025-02-08"),
 ]
 

@@ -79,7 +79,7 @@ _DAY_RULES: dict[str, list[tuple[str, int, int, int]]] = {
     "es": [(r"anteayer|antier|antes de ayer", 2, 2, 1), (r"ayer|anoche|la noche del? ayer|durante la noche|esta madrugada", 1, 1, 1),
            (r"hoy|esta manana|esta tarde|esta noche", 0, 0, 1),
            (r"hace unos dias|hace varios dias|en los ultimos dias|recientemente|hace pocos dias", 7, 1, 2)],
-    "ru": [(r"позавчера", 2, 2, 1), (r"вчера|прошлой ночью|минувшей ночью|накануне|ночью", 1, 1, 1),
+    "ru": [(r"позавчера", 2, 2, 1), (r"вчера|прошлой ночью|минувшей ночью|ночью", 1, 1, 1),
            (r"сегодня|этим утром|сегодня утром", 0, 0, 1),
            (r"несколько дней назад|на днях|в последние дни|недавно", 7, 1, 2)],
     "ar": [(r"اول امس|اول من امس", 2, 2, 1), (r"امس|البارحه|الليله الماضيه|ليل امس|مساء امس|فجر اليوم|الليل", 1, 1, 1),
@@ -112,7 +112,8 @@ _ANCHORED: dict[str, list[tuple[str, int]]] = {
            (r"(?P<n>\S+) jours plus tot|(?P<n2>\S+) jours auparavant", -1), (r"(?P<n>\S+) jours plus tard", 1)],
     "es": [(r"el mismo dia|horas (?:mas tarde|despues)|esa misma noche|esa noche|la misma noche|ese mismo dia|ese dia", 0), (r"la vispera|el dia anterior", -1), (r"al dia siguiente|el dia siguiente", 1),
            (r"(?P<n>\S+) dias antes", -1), (r"(?P<n>\S+) dias (?:despues|mas tarde)", 1)],
-    "ru": [(r"в тот же день|несколько часов спустя|спустя несколько часов", 0), (r"днем ранее|за день до этого", -1),
+    "ru": [(r"(?:в )?тот же день|того же дня|несколько часов спустя|спустя несколько часов", 0),
+           (r"накануне|днем ранее|за день до этого", -1),
            (r"на следующий день|на другой день|днем позже", 1), (r"(?P<n>\S+) (?:дня|дней) ранее|за (?P<n2>\S+) (?:дня|дней) до этого", -1),
            (r"(?P<n>\S+) (?:дня|дней) спустя|через (?P<n2>\S+) (?:дня|дней)", 1)],
     "ar": [(r"(?:في )?اليوم نفسه|(?:في )?اليوم ذاته|بعد ساعات", 0), (r"(?:في )?اليوم السابق|قبل ذلك بيوم", -1),
@@ -134,7 +135,7 @@ _PERIODS: dict[str, dict[str, str]] = {
     "es": {"last_week": r"la semana pasada|la semana anterior", "this_week": r"esta semana|a principios de semana",
            "weekend": r"(?:el|este) fin de semana(?: pasado)?", "this_month": r"a principios de este mes|este mes|a comienzos de mes|a principios de mes",
            "last_month": r"el mes pasado|el mes anterior"},
-    "ru": {"last_week": r"на прошлой неделе|на минувшей неделе", "this_week": r"на этой неделе|в начале недели",
+    "ru": {"last_week": r"(?:на )?прошлой неделе|(?:на )?минувшей неделе", "this_week": r"на этой неделе|в начале недели",
            "weekend": r"на выходных|в выходные", "this_month": r"в начале месяца|в этом месяце|в начале этого месяца",
            "last_month": r"в прошлом месяце|в минувшем месяце"},
     "ar": {"last_week": r"الاسبوع الماضي|الاسبوع المنصرم", "this_week": r"هذا الاسبوع|الاسبوع الجاري|مطلع الاسبوع",
@@ -160,6 +161,14 @@ _LEVANT_MONTHS = {
     "كانون الثاني": "يناير", "شباط": "فبراير", "اذار": "مارس", "نيسان": "أبريل", "ايار": "مايو",
     "حزيران": "يونيو", "تموز": "يوليو", "اب": "أغسطس", "ايلول": "سبتمبر", "تشرين الاول": "أكتوبر",
     "تشرين الثاني": "نوفمبر", "كانون الاول": "ديسمبر",
+}
+_PART_OF_MONTH = {
+    "en": r"\b(?:early|late|mid|the end of|the beginning of|the start of|the middle of)\b-?",
+    "fr": r"\b(?:debut|début|fin|mi|courant|la fin|le début|le debut)\b-?",
+    "es": r"\b(?:a principios de|a finales de|a mediados de|principios de|finales de|mediados de)\b",
+    "ru": r"(?:\b|^)(?:в начале|в конце|в середине)(?=\s)",
+    "ar": r"(?:^|\s)(?:مطلع|اوائل|اواخر|منتصف|أوائل|أواخر)(?=\s)",
+    "tr": r"(?:\s)(?:basinda|başında|sonunda|ortasinda|ortasında)\b",
 }
 _YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
 
@@ -329,6 +338,8 @@ def _clean_for_dateparser(text: str, lang: str) -> str:
         for levant, egyptian in sorted(_LEVANT_MONTHS.items(), key=lambda kv: -len(kv[0])):
             folded_months = re.sub(rf"(?:^|(?<=\s)){levant}(?=\s|$)", egyptian, folded_months)
         cleaned = folded_months
+    # "early October", "début octobre", "в начале октября": the month (its first day dates it).
+    cleaned = re.sub(_PART_OF_MONTH.get(lang, _PART_OF_MONTH["en"]), " ", cleaned, flags=re.I).strip()
     leading = _LEADING.get(lang, "")
     if leading:
         cleaned = re.sub(rf"^(?:(?:{leading})\s+)+", "", cleaned, flags=re.I)
