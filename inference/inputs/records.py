@@ -105,7 +105,12 @@ class FieldReader:
         date_source = None
         try:
             if isinstance(text, str) and self._is_html(text, where):
-                text, date, date_source = self._clean(text, date, url)
+                try:
+                    text, date, date_source = self._clean(text, date, url)
+                except (InvalidDocument, ValueError):
+                    raise
+                except Exception as error:  # noqa: BLE001 - a page the HTML libraries choke on is this record's error
+                    raise ValueError(f"the HTML cannot be read ({type(error).__name__}: {error})") from error
             if (date is None or date == "") and crawl_date is not None:
                 date, date_source = crawl_date, "crawl"
             document = validate_document(checked_id, text, date, lang, date_source)
