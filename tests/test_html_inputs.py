@@ -160,3 +160,13 @@ def test_page_sentences_keep_their_paragraphs():
     sentences = [s.text for s in split_sentences(records[0].text, "en")]
     assert sentences[0] == "Gunmen attacked a police post near Gao on Sunday, killing four officers, local officials said."
     assert len(sentences) == 4
+
+
+def test_flat_outputs_carry_where_the_date_came_from():
+    from flashpoint.writers import FLAT_COLUMNS, flat_rows
+
+    document = {"id": "p", "status": "ok", "lang": "en", "date": "2025-06-30", "date_source": "crawl", "events": []}
+    (row,) = flat_rows(document)
+    assert (row["date"], row["date_source"]) == ("2025-06-30", "crawl")
+    assert FLAT_COLUMNS.index("date_source") == FLAT_COLUMNS.index("date") + 1
+    assert flat_rows({**document, "date": None, "date_source": None})[0]["date_source"] is None
