@@ -32,16 +32,18 @@ USER_ERROR_EXIT = 2
 
 @app.command()
 def score(
-    inputs: Annotated[list[Path], typer.Argument(help="JSONL[.gz], CSV[.gz], WARC[.gz] files or folders of .txt")],
+    inputs: Annotated[list[Path], typer.Argument(help="JSONL[.gz], CSV[.gz], Parquet, WARC[.gz], .html files or folders of .txt")],
     output: Annotated[Path, typer.Option("-o", "--output", help="output .jsonl, .csv or .parquet")],
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
     precision: Annotated[str, typer.Option(help="int8 (default) or fp32 ONNX graphs")] = "int8",
     chunk_size: Annotated[int, typer.Option(min=1, help="documents per chunk (and per checkpoint)")] = 64,
-    id_column: Annotated[str, typer.Option(help="CSV column with the document id")] = "id",
-    text_column: Annotated[str, typer.Option(help="CSV column with the text")] = "text",
-    date_column: Annotated[Optional[str], typer.Option(help="CSV column with the publication date")] = "date",
-    lang_column: Annotated[Optional[str], typer.Option(help="CSV column with the language")] = "lang",
+    id_column: Annotated[str, typer.Option(help="CSV/Parquet column with the document id")] = "id",
+    text_column: Annotated[str, typer.Option(help="CSV/Parquet column with the text")] = "text",
+    date_column: Annotated[Optional[str], typer.Option(help="CSV/Parquet column with the publication date")] = "date",
+    lang_column: Annotated[Optional[str], typer.Option(help="CSV/Parquet column with the language")] = "lang",
+    html: Annotated[Optional[bool], typer.Option("--html/--no-html", help="JSONL/CSV/Parquet texts are HTML pages: "
+                    "keep their article text (default: texts that are plainly HTML are cleaned, with a warning)")] = None,
     force: Annotated[bool, typer.Option(help="start over, replacing an existing output")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
@@ -52,7 +54,8 @@ def score(
 
     summary = score_archive(
         inputs, output, resolve_model_dir(model), workers=workers, precision=precision, chunk_size=chunk_size,
-        columns=ColumnMapping(id_column, text_column, date_column, lang_column), force=force, progress=progress,
+        columns=ColumnMapping(id_column, text_column, date_column, lang_column, html), force=force,
+        progress=progress,
     )
     typer.echo(f"summary: {summary.format()}", err=True)
     for example in summary.error_examples:

@@ -82,11 +82,9 @@ def _init_worker(model_dir: str, precision: str, threads: int) -> None:
 
 def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
     """Score one chunk; return (output record, sentence count) per input, in order."""
-    from flashpoint.pipeline import InputDocument
-
     good = [r for r in records if r.error is None]
     results: dict[int, tuple[dict, int]] = {}
-    documents = [InputDocument(r.id, r.text, r.lang, r.date) for r in good]
+    documents = [r.document() for r in good]
     try:
         scored = _EXTRACTOR.pipeline.run(documents)
         for record, result in zip(good, scored):

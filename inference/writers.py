@@ -17,7 +17,7 @@ from flashpoint.durable import fsync_file, publish, temporary_name
 from flashpoint.errors import UserError
 
 FLAT_COLUMNS = [
-    "id", "status", "error", "lang", "date", "event_index", "type", "score", "sentence_index",
+    "id", "status", "error", "lang", "date", "date_source", "event_index", "type", "score", "sentence_index",
     "actors", "targets", "locations", "times", "fatalities", "sentence",
 ]
 _ROLE_COLUMNS = {"actor": "actors", "target": "targets", "location": "locations", "time": "times",
@@ -26,7 +26,7 @@ _ROLE_COLUMNS = {"actor": "actors", "target": "targets", "location": "locations"
 
 def flat_rows(document: dict) -> list[dict]:
     base = {"id": document["id"], "status": document["status"], "error": document.get("error"),
-            "lang": document.get("lang"), "date": document.get("date")}
+            "lang": document.get("lang"), "date": document.get("date"), "date_source": document.get("date_source")}
     if not document["events"]:
         return [{**{c: None for c in FLAT_COLUMNS}, **base}]
     rows = []
