@@ -7,7 +7,9 @@ again with the same command truncates the output to the last checkpoint and goes
 on from the next document: every document appears exactly once. Parquet output is
 written as part files (each renamed into place when complete) and merged at the
 end. With ``workers > 1`` chunks are scored in worker processes, each holding its
-own ONNX Runtime session, and re-ordered before writing.
+own ONNX Runtime session, and re-ordered before writing (:mod:`flashpoint.engines.local`);
+the records of a chunk become output records in :class:`flashpoint.chunk_scoring.ChunkScorer`,
+which every engine shares.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from flashpoint.readers import ColumnMapping, InputRecord, read_inputs
-from flashpoint.results import error_record
+from flashpoint.engines.local import local_engine
 from flashpoint.writers import encode_chunk, merge_parquet_parts, output_format, write_parquet_part
 
 
@@ -51,38 +53,6 @@ class ScoreSummary:
 
 class OutputExistsError(FileExistsError):
     pass
-
-
-# -- worker side ------------------------------------------------------------------
-_EXTRACTOR = None
-
-
-def _init_worker(model_dir: str, precision: str, threads: int) -> None:
-    global _EXTRACTOR
-    from flashpoint.runtime import load
-
-    _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
-
-
-def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
-    """Score one chunk; return (output record, sentence count) per input, in order."""
-    from flashpoint.pipeline import InputDocument
-
-    good = [r for r in records if r.error is None]
-    results: dict[int, tuple[dict, int]] = {}
-    documents = [InputDocument(r.id, r.text, r.lang, r.date) for r in good]
-    try:
-        scored = _EXTRACTOR.pipeline.run(documents)
-        for record, result in zip(good, scored):
-            results[id(record)] = (result.to_dict(), result.n_sentences)
-    except Exception:  # isolate the failing document(s): score one by one
-        for record, document in zip(good, documents):
-            try:
-                result = _EXTRACTOR.pipeline.run([document])[0]
-                results[id(record)] = (result.to_dict(), result.n_sentences)
-            except Exception as error:  # noqa: BLE001 - any failure becomes this record's error line
-                results[id(record)] = (error_record(record.id, f"scoring failed: {type(error).__name__}: {error}"), 0)
-    return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]
 
 
 # -- driver side ------------------------------------------------------------------
@@ -156,16 +126,8 @@ def score_archive(
 
         bar = tqdm(initial=state["documents"], unit="doc", desc="scoring", dynamic_ncols=True)
 
-    threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
-    if workers > 1:
-        pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
-        results = pool.imap(_score_chunk, _chunks(records, chunk_size))
-    else:
-        pool = None
-        _init_worker(str(model_dir), precision, threads)
-        results = map(_score_chunk, _chunks(records, chunk_size))
-    try:
-        for chunk in results:
+    with local_engine(model_dir, precision, workers) as score_chunks, (bar if bar is not None else nullcontext()):
+        for chunk in score_chunks(_chunks(records, chunk_size)):
             documents = [document for document, _ in chunk]
             if kind == "parquet":
                 temporary = parts_dir / f"part-{state['parts']:06d}.parquet.tmp"
@@ -193,11 +155,6 @@ def score_archive(
             if bar is not None:
                 bar.update(len(chunk))
                 bar.set_postfix(events=summary.events, errors=summary.errors)
-    finally:
-        if pool is not None:
-            pool.terminate()
-        if bar is not None:
-            bar.close()
     if kind == "parquet":
         merge_parquet_parts(sorted(parts_dir.glob("part-*.parquet")), output)
         shutil.rmtree(parts_dir)
