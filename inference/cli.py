@@ -34,6 +34,13 @@ def score(
     lang_column: Annotated[Optional[str], typer.Option(help="CSV column with the language")] = "lang",
     force: Annotated[bool, typer.Option(help="overwrite an existing output")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    engine: Annotated[str, typer.Option(help="local (this machine) or ray (a Ray cluster; the distributed extra)")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="[ray] cluster address (default: RAY_ADDRESS, else a local cluster)")] = None,
+    actors: Annotated[Optional[int], typer.Option(min=1, help="[ray] scoring actors (default: the cluster's CPUs / --actor-cpus)")] = None,
+    actor_cpus: Annotated[int, typer.Option(min=1, help="[ray] CPUs (ONNX Runtime threads) per actor")] = 1,
+    shard_records: Annotated[int, typer.Option(min=1, help="[ray] records per input shard, the unit of commit")] = 1000,
+    parts_format: Annotated[str, typer.Option(help="[ray] part format when -o is a directory: jsonl, csv or parquet")] = "jsonl",
+    ship_model: Annotated[bool, typer.Option(help="[ray] send the model to each node (else it must be at the same path on every node)")] = False,
 ) -> None:
     """Score archives into one output record per input record; rerun to resume."""
     from flashpoint.readers import ColumnMapping
@@ -42,10 +49,17 @@ def score(
     for path in inputs:
         if not path.exists():
             raise typer.BadParameter(f"{path} does not exist", param_hint="INPUTS")
+    columns = ColumnMapping(id_column, text_column, date_column, lang_column)
+    if engine == "ray":
+        _score_on_ray(inputs, output, model, address=address, actors=actors, actor_cpus=actor_cpus,
+                      precision=precision, chunk_size=chunk_size, records_per_shard=shard_records, columns=columns,
+                      parts_format=parts_format, ship_model=ship_model, force=force, progress=progress)
+    if engine != "local":
+        raise typer.BadParameter(f"unknown engine {engine!r} (use local or ray)", param_hint="--engine")
     try:
         summary = score_archive(
             inputs, output, model, workers=workers, precision=precision, chunk_size=chunk_size,
-            columns=ColumnMapping(id_column, text_column, date_column, lang_column), force=force, progress=progress,
+            columns=columns, force=force, progress=progress,
         )
     except (OutputExistsError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
@@ -54,6 +68,51 @@ def score(
     for example in summary.error_examples:
         typer.echo(f"  failed record {example}", err=True)
     raise typer.Exit(1 if summary.errors else 0)
+
+
+def _score_on_ray(inputs: list[Path], output: Path, model: Path, **options) -> None:
+    """``score --engine ray``: the Ray engine is imported here only, so ray stays optional."""
+    try:
+        from flashpoint.engines.ray_engine import ClusterError, score_on_ray
+    except ImportError as error:
+        if error.name is None or error.name.split(".")[0] != "ray":
+            raise
+        typer.echo("error: --engine ray needs Ray: pip install 'flashpoint[distributed]'", err=True)
+        raise typer.Exit(2) from None
+    from flashpoint.model_dir import ModelDirError
+    from flashpoint.parts import PartsError
+    from flashpoint.sharding import ShardChangedError
+
+    try:
+        summary = score_on_ray(inputs, output, model, **options)
+    except (PartsError, ClusterError, ModelDirError, ShardChangedError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"summary: {summary.format()}", err=True)
+    typer.echo(f"output: {summary.output}", err=True)
+    for example in summary.error_examples:
+        typer.echo(f"  failed record {example}", err=True)
+    raise typer.Exit(1 if summary.errors else 0)
+
+
+@app.command()
+def merge(
+    parts: Annotated[Path, typer.Argument(help="the output directory of `flashpoint score --engine ray`")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the single file to make (same format as the parts)")],
+    force: Annotated[bool, typer.Option(help="overwrite an existing output")] = False,
+) -> None:
+    """Merge a distributed run's part files, in input order, into one file."""
+    from flashpoint.parts import PartsError, merge_parts
+
+    if output.exists() and not force:
+        typer.echo(f"error: {output} exists; use --force to overwrite it", err=True)
+        raise typer.Exit(2)
+    try:
+        totals = merge_parts(parts, output)
+    except (PartsError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"merged {totals.documents} documents ({totals.events} events, {totals.errors} errors) into {output}", err=True)
 
 
 @app.command()

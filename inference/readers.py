@@ -61,9 +61,24 @@ def _open_binary(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
 
 
-def read_jsonl(path: Path) -> Iterator[InputRecord]:
+def _lines(handle, size: int | None) -> Iterator[bytes]:
+    """The lines of ``handle`` from where it stands, stopping after ``size`` bytes when given."""
+    if size is None:
+        yield from handle
+        return
+    for raw in handle:
+        if size <= 0:
+            return
+        size -= len(raw)
+        yield raw
+
+
+def read_jsonl(path: Path, start: int = 0, end: int | None = None, first_line: int = 1) -> Iterator[InputRecord]:
+    """Records of a JSONL file; ``start``/``end`` (byte offsets of line starts, uncompressed
+    files only) and the line number at ``start`` read one shard of it."""
     with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+        handle.seek(start)
+        for number, raw in enumerate(_lines(handle, None if end is None else end - start), start=first_line):
             where = f"{path}:{number}"
             fallback_id = f"{path.name}:{number}"
             if not raw.strip():
