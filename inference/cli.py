@@ -72,6 +72,13 @@ def score(
 
 def _score_on_ray(inputs: list[Path], output: Path, model: Path, **options) -> None:
     """``score --engine ray``: the Ray engine is imported here only, so ray stays optional."""
+    import os
+
+    address = options.get("address") or os.environ.get("RAY_ADDRESS") or ""
+    if address.split(":")[0] in ("", "127.0.0.1", "localhost"):
+        # A cluster on this machine alone: Ray would otherwise bind its services to the
+        # machine's network address; this keeps them on the loopback interface.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         from flashpoint.engines.ray_engine import ClusterError, score_on_ray
     except ImportError as error:

@@ -47,7 +47,9 @@ _PLACE_FIELDS = [("shard", pa.int64()), ("position", pa.int64()), ("shard_record
 READ_SCHEMA = pa.schema(_PLACE_FIELDS + _RECORD_FIELDS)
 SCORED_SCHEMA = pa.schema(_PLACE_FIELDS + [
     ("record", pa.string()), ("sentences", pa.int64()),
-    ("node", pa.string()), ("actor", pa.string()), ("busy", pa.float64()), ("batch_rows", pa.int64()),
+    ("node", pa.string()), ("actor", pa.string()),
+    # on the first row of each batch the actor scored: its size, when it began (epoch s) and how long it took
+    ("batch_rows", pa.int64()), ("began", pa.float64()), ("busy", pa.float64()),
 ])
 UNKNOWN = -1  # shard_records of a row whose shard's size is not known yet
 
@@ -102,6 +104,7 @@ class ScoreActor:
         self.actor = ray.get_runtime_context().get_actor_id() or f"pid-{os.getpid()}"
 
     def __call__(self, batch: pa.Table) -> pa.Table:
+        began = time.time()
         started = time.perf_counter()
         rows = batch.to_pylist()
         scored = self.scorer([InputRecord(r["id"], r["text"], r["date"], r["lang"], r["error"]) for r in rows])
@@ -113,17 +116,27 @@ class ScoreActor:
             "record": [json.dumps(document, ensure_ascii=False) for document, _ in scored],
             "sentences": [sentences for _, sentences in scored],
             "node": [self.node] * count, "actor": [self.actor] * count,
-            "busy": [busy] + [0.0] * (count - 1), "batch_rows": [count] + [0] * (count - 1),
+            "batch_rows": [count] + [0] * (count - 1), "began": [began] + [0.0] * (count - 1),
+            "busy": [busy] + [0.0] * (count - 1),
         }, schema=SCORED_SCHEMA)
 
 
 # -- the driver ----------------------------------------------------------------------------------
 @dataclass
 class ActorStats:
+    """One actor's batches: how many documents, and the time from its first batch's start to its last one's end."""
+
     node: str
     documents: int = 0
     batches: int = 0
     busy: float = 0.0
+    first_began: float = float("inf")
+    last_ended: float = 0.0
+
+    @property
+    def gaps(self) -> float:
+        """Seconds between its batches: waiting for work, scheduling and moving data."""
+        return max(0.0, self.last_ended - self.first_began - self.busy) if self.batches else 0.0
 
 
 @dataclass
@@ -136,9 +149,7 @@ class DistributedSummary:
     shards_skipped: int = 0
     actors: int = 0
     seconds: float = 0.0
-    startup_seconds: float = 0.0  # from the start until the first scored batch came back
-    steady_batches: int = 0  # batches that came back after the first, over ...
-    steady_busy: float = 0.0  # ... the actors' scoring time they took
+    started: float = 0.0  # epoch seconds
     per_actor: dict[str, ActorStats] = field(default_factory=dict)
     output: Path | None = None
 
@@ -174,15 +185,18 @@ class DistributedSummary:
 
     @property
     def overhead_per_batch(self) -> float:
-        """Actor seconds per batch not spent scoring once results flow (scheduling, transfer, idling).
+        """Seconds an actor waits between two batches (scheduling, moving data, waiting for input).
 
-        Measured from the first batch back to the end, so the cluster's and actors'
-        start-up (``startup_seconds``) is left out; it is paid once per run.
+        Counted from each actor's first batch to its last, so start-up (cluster,
+        actors, model loading: ``startup_seconds``) is left out: it is paid once per run.
         """
-        if not self.steady_batches:
-            return 0.0
-        window = self.seconds - self.startup_seconds
-        return max(0.0, self.actors * window - self.steady_busy) / self.steady_batches
+        return sum(a.gaps for a in self.per_actor.values()) / self.batches if self.batches else 0.0
+
+    @property
+    def startup_seconds(self) -> float:
+        """From the command's start until the first actor began its first batch."""
+        first = min((a.first_began for a in self.per_actor.values()), default=self.started)
+        return max(0.0, first - self.started)
 
     def per_node(self) -> dict[str, tuple[int, float]]:
         """Documents and documents per second (over the run's wall time) of each node."""
@@ -206,8 +220,8 @@ class DistributedSummary:
 class _ShardAssembler:
     """Gathers scored rows by shard and commits each shard when all its records are in."""
 
-    def __init__(self, parts: PartsDir, shards: list[Shard], summary: DistributedSummary, bar, started: float) -> None:
-        self.parts, self.summary, self.bar, self.started = parts, summary, bar, started
+    def __init__(self, parts: PartsDir, shards: list[Shard], summary: DistributedSummary, bar) -> None:
+        self.parts, self.summary, self.bar = parts, summary, bar
         self.expected = {s.index: s.records for s in shards}
         self.rows: dict[int, dict[int, tuple[dict, int]]] = defaultdict(dict)
 
@@ -225,18 +239,15 @@ class _ShardAssembler:
                 fresh += 1
             self.rows[shard][position] = (json.loads(record), sentences)
             touched.add(shard)
-        first = not self.summary.per_actor
-        for node, actor, busy, count in zip(columns["node"], columns["actor"], columns["busy"], columns["batch_rows"]):
+        for node, actor, count, began, busy in zip(columns["node"], columns["actor"], columns["batch_rows"],
+                                                   columns["began"], columns["busy"]):
             if count:
                 stats = self.summary.per_actor.setdefault(actor, ActorStats(node))
                 stats.documents += count
                 stats.batches += 1
                 stats.busy += busy
-                if not first:
-                    self.summary.steady_batches += 1
-                    self.summary.steady_busy += busy
-        if first and self.summary.per_actor:
-            self.summary.startup_seconds = time.time() - self.started
+                stats.first_began = min(stats.first_began, began)
+                stats.last_ended = max(stats.last_ended, began + busy)
         for shard in sorted(touched):
             if self.expected[shard] is not None and len(self.rows[shard]) >= self.expected[shard]:
                 self._commit(shard)
@@ -323,7 +334,7 @@ def score_on_ray(
         shutil.rmtree(parts.root)
     identity = run_identity(inputs, model_dir, precision, parts.kind, list(vars(columns).values()), records_per_shard)
     parts.root.mkdir(parents=True, exist_ok=True)
-    summary = DistributedSummary(output=final or parts.root)
+    summary = DistributedSummary(output=final or parts.root, started=started)
     with parts.locked():
         if parts.manifest_path.exists():
             manifest = parts.read_manifest()
@@ -344,7 +355,7 @@ def score_on_ray(
         summary.shards, summary.shards_skipped = len(shards), len(done)
         pending = [s for s in shards if s.index not in done]
         if pending:
-            _run(pending, parts, summary, model_dir, started, address=address, actors=actors, actor_cpus=actor_cpus,
+            _run(pending, parts, summary, model_dir, address=address, actors=actors, actor_cpus=actor_cpus,
                  local_cpus=local_cpus, precision=precision, chunk_size=chunk_size, columns=columns,
                  ship_model=ship_model, progress=progress,
                  known_total=sum(s.records for s in shards) if all(s.records is not None for s in shards) else None)
@@ -356,7 +367,7 @@ def score_on_ray(
     return summary
 
 
-def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, model_dir: Path, started: float, *, address, actors,
+def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, model_dir: Path, *, address, actors,
          actor_cpus, local_cpus, precision, chunk_size, columns, ship_model, progress, known_total) -> None:
     _connect(address, local_cpus)
     cpus = int(ray.cluster_resources().get("CPU", 0))
@@ -388,7 +399,7 @@ def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, mod
         from tqdm import tqdm
 
         bar = tqdm(initial=summary.resumed_from, total=known_total, unit="doc", desc="scoring on ray", dynamic_ncols=True)
-    assembler = _ShardAssembler(parts, pending, summary, bar, started)
+    assembler = _ShardAssembler(parts, pending, summary, bar)
     try:
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             assembler.add(batch)
