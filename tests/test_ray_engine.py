@@ -34,10 +34,17 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def cluster() -> str:
+def node_cache(tmp_path_factory) -> Path:
+    """Where this module's in-process runs unpack a shipped model (the cache of the 'nodes')."""
+    return tmp_path_factory.mktemp("node-cache")
+
+
+@pytest.fixture(scope="module")
+def cluster(node_cache) -> str:
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"FLASHPOINT_CACHE": str(node_cache)}})
     try:
         yield ray.get_runtime_context().gcs_address
     finally:
@@ -95,7 +102,8 @@ def test_ray_writes_what_a_local_run_writes_record_for_record(tiny_model, tmp_pa
     assert sum(a.documents for a in summary.per_actor.values()) == len(records)
 
 
-def test_a_parts_directory_keeps_its_manifest_skips_done_shards_and_merges_into_the_local_file(tiny_model, tmp_path, cluster):
+def test_a_parts_directory_keeps_its_manifest_skips_done_shards_and_merges_into_the_local_file(tiny_model, tmp_path, cluster,
+                                                                                              node_cache):
     import pyarrow.parquet as pq
 
     from flashpoint.engines.ray_engine import score_on_ray
@@ -104,7 +112,8 @@ def test_a_parts_directory_keeps_its_manifest_skips_done_shards_and_merges_into_
     source.write_text("".join(json.dumps({"id": f"d{i}", "text": _story(i, 2)}) + "\n" for i in range(12)))
     parts = tmp_path / "events"
     first = score_on_ray([source], parts, tiny_model, address=cluster, precision="fp32", chunk_size=4,
-                         records_per_shard=5, parts_format="parquet", progress=False)
+                         records_per_shard=5, parts_format="parquet", ship_model=True, progress=False)
+    assert len(list((node_cache / "shipped-models").iterdir())) == 1  # the actors loaded the copy sent to them
     manifest = json.loads((parts / "manifest.json").read_text())
     assert manifest["complete"] and manifest["summary"]["documents"] == 12
     assert sorted(p.name for p in parts.glob("part-*.parquet")) == [f"part-00000{i}.parquet" for i in range(3)]

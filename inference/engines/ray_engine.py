@@ -151,6 +151,7 @@ class DistributedSummary:
     seconds: float = 0.0
     started: float = 0.0  # epoch seconds
     per_actor: dict[str, ActorStats] = field(default_factory=dict)
+    batch_log: list[tuple[int, int, float]] = field(default_factory=list)  # (documents, sentences, seconds) per batch
     output: Path | None = None
 
     @property
@@ -239,9 +240,10 @@ class _ShardAssembler:
                 fresh += 1
             self.rows[shard][position] = (json.loads(record), sentences)
             touched.add(shard)
-        for node, actor, count, began, busy in zip(columns["node"], columns["actor"], columns["batch_rows"],
-                                                   columns["began"], columns["busy"]):
-            if count:
+        for row, (node, actor, count, began, busy) in enumerate(zip(columns["node"], columns["actor"], columns["batch_rows"],
+                                                                    columns["began"], columns["busy"])):
+            if count:  # the first row of a batch: the batch is this row and the count - 1 after it
+                self.summary.batch_log.append((count, sum(columns["sentences"][row:row + count]), busy))
                 stats = self.summary.per_actor.setdefault(actor, ActorStats(node))
                 stats.documents += count
                 stats.batches += 1
@@ -331,7 +333,11 @@ def score_on_ray(
     if final is not None and final.exists() and not force:
         raise PartsError(f"{final} exists; use --force to overwrite it")
     if force and parts.root.exists():
-        shutil.rmtree(parts.root)
+        if (parts.root / "manifest.json").exists():
+            parts.read_manifest()  # raises unless it is a parts directory: never delete another folder
+            shutil.rmtree(parts.root)
+        elif any(parts.root.iterdir()):
+            raise PartsError(f"{parts.root} is not the output of a distributed run; --force does not delete it")
     identity = run_identity(inputs, model_dir, precision, parts.kind, list(vars(columns).values()), records_per_shard)
     parts.root.mkdir(parents=True, exist_ok=True)
     summary = DistributedSummary(output=final or parts.root, started=started)
@@ -404,6 +410,11 @@ def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, mod
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             assembler.add(batch)
         assembler.finish()
+    except ray.exceptions.RayError as error:  # Ray has retried what it could: say what failed, in one line
+        logger.debug("the Ray run failed", exc_info=True)
+        reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [type(error).__name__]
+        raise ClusterError(f"the run on Ray failed ({type(error).__name__}): {reason[0]}; the {len(parts.committed())} "
+                           "shard(s) written are kept, and the same command continues once the cause is fixed") from None
     finally:
         if bar is not None:
             bar.close()
