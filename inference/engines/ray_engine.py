@@ -49,7 +49,7 @@ SCORED_SCHEMA = pa.schema(_PLACE_FIELDS + [
     ("record", pa.string()), ("sentences", pa.int64()),
     ("node", pa.string()), ("actor", pa.string()),
     # on the first row of each batch the actor scored: its size, when it began (epoch s) and how long it took
-    ("batch_rows", pa.int64()), ("began", pa.float64()), ("busy", pa.float64()),
+    ("batch_rows", pa.int64()), ("batch_sentences", pa.int64()), ("began", pa.float64()), ("busy", pa.float64()),
 ])
 UNKNOWN = -1  # shard_records of a row whose shard's size is not known yet
 
@@ -116,7 +116,8 @@ class ScoreActor:
             "record": [json.dumps(document, ensure_ascii=False) for document, _ in scored],
             "sentences": [sentences for _, sentences in scored],
             "node": [self.node] * count, "actor": [self.actor] * count,
-            "batch_rows": [count] + [0] * (count - 1), "began": [began] + [0.0] * (count - 1),
+            "batch_rows": [count] + [0] * (count - 1),
+            "batch_sentences": [sum(n for _, n in scored)] + [0] * (count - 1), "began": [began] + [0.0] * (count - 1),
             "busy": [busy] + [0.0] * (count - 1),
         }, schema=SCORED_SCHEMA)
 
@@ -225,6 +226,7 @@ class _ShardAssembler:
         self.parts, self.summary, self.bar = parts, summary, bar
         self.expected = {s.index: s.records for s in shards}
         self.rows: dict[int, dict[int, tuple[dict, int]]] = defaultdict(dict)
+        self.events = self.errors = 0  # of the records received so far, for the progress bar
 
     def add(self, batch: pa.Table) -> None:
         columns = batch.to_pydict()
@@ -236,14 +238,17 @@ class _ShardAssembler:
                 continue  # a retry delivering a shard committed already
             if size != UNKNOWN:
                 self.expected[shard] = size
+            document = json.loads(record)
             if position not in self.rows[shard]:
                 fresh += 1
-            self.rows[shard][position] = (json.loads(record), sentences)
+                self.events += len(document["events"])
+                self.errors += document["status"] == "error"
+            self.rows[shard][position] = (document, sentences)
             touched.add(shard)
-        for row, (node, actor, count, began, busy) in enumerate(zip(columns["node"], columns["actor"], columns["batch_rows"],
-                                                                    columns["began"], columns["busy"])):
-            if count:  # the first row of a batch: the batch is this row and the count - 1 after it
-                self.summary.batch_log.append((count, sum(columns["sentences"][row:row + count]), busy))
+        for node, actor, count, sentences, began, busy in zip(columns["node"], columns["actor"], columns["batch_rows"],
+                                                              columns["batch_sentences"], columns["began"], columns["busy"]):
+            if count:  # the first row of a batch carries the batch's figures
+                self.summary.batch_log.append((count, sentences, busy))
                 stats = self.summary.per_actor.setdefault(actor, ActorStats(node))
                 stats.documents += count
                 stats.batches += 1
@@ -255,7 +260,7 @@ class _ShardAssembler:
                 self._commit(shard)
         if self.bar is not None and fresh:
             self.bar.update(fresh)
-            self.bar.set_postfix(events=self.summary.totals.events, errors=self.summary.totals.errors, refresh=False)
+            self.bar.set_postfix(events=self.events, errors=self.errors, refresh=False)
 
     def _commit(self, shard: int) -> None:
         rows = self.rows.pop(shard)
@@ -282,6 +287,14 @@ def _layout(output: Path, parts_format: str) -> tuple[Path | None, PartsDir]:
     except ValueError:
         return None, PartsDir(output, parts_format)
     return output, PartsDir(output.with_name(output.name + ".parts"), kind)
+
+
+def _record_bytes(shards: list[Shard]) -> int:
+    """Average bytes per record of the plain JSONL shards (their byte ranges), else a typical news article."""
+    sized = [s for s in shards if s.seekable and s.records]
+    if not sized:
+        return 4096
+    return max(1, sum(s.end - s.start for s in sized) // sum(s.records for s in sized))
 
 
 def _connect(address: str | None, num_cpus: int | None) -> None:
@@ -386,6 +399,11 @@ def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, mod
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    # Ray Data gathers a task's output into blocks of up to this many bytes, and hands an
+    # actor a whole block per task: blocks of about one batch let any free actor take the
+    # next batch, instead of one actor getting a whole shard. (A repartition step would do
+    # it by rows, but it needs a CPU that the actors hold.)
+    context.target_max_block_size = max(16 << 10, _record_bytes(pending) * chunk_size)
     shipped = [ray.put(pack_model(model_dir, precision))] if ship_model else None
     units = read_units(pending)
     dataset = (
