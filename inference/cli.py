@@ -46,21 +46,91 @@ def score(
                     "keep their article text (default: texts that are plainly HTML are cleaned, with a warning)")] = None,
     force: Annotated[bool, typer.Option(help="start over, replacing an existing output")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    engine: Annotated[str, typer.Option(help="local (this machine) or ray (a Ray cluster; the distributed extra)")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="[ray] cluster address (default: RAY_ADDRESS, else a local cluster)")] = None,
+    actors: Annotated[Optional[int], typer.Option(min=1, help="[ray] scoring actors (default: the cluster's CPUs / --actor-cpus)")] = None,
+    actor_cpus: Annotated[int, typer.Option(min=1, help="[ray] CPUs (ONNX Runtime threads) per actor")] = 1,
+    shard_records: Annotated[int, typer.Option(min=1, help="[ray] records per input shard, the unit of commit")] = 1000,
+    parts_format: Annotated[str, typer.Option(help="[ray] part format when -o is a directory: jsonl, csv or parquet")] = "jsonl",
+    ship_model: Annotated[bool, typer.Option(help="[ray] send the model to each node (else it must be at the same path on every node)")] = False,
 ) -> None:
     """Score archives into one output record per input record; rerun the same command to resume."""
     from flashpoint.model_dir import resolve_model_dir
     from flashpoint.readers import ColumnMapping
     from flashpoint.scoring import score_archive
 
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"unknown engine {engine!r} (use local or ray)", param_hint="--engine")
+    columns = ColumnMapping(id_column, text_column, date_column, lang_column, html)
+    if engine == "ray":
+        _score_on_ray(inputs, output, model, address=address, actors=actors, actor_cpus=actor_cpus,
+                      precision=precision, chunk_size=chunk_size, records_per_shard=shard_records, columns=columns,
+                      parts_format=parts_format, ship_model=ship_model, force=force, progress=progress)
     summary = score_archive(
         inputs, output, resolve_model_dir(model), workers=workers, precision=precision, chunk_size=chunk_size,
-        columns=ColumnMapping(id_column, text_column, date_column, lang_column, html), force=force,
-        progress=progress,
+        columns=columns, force=force, progress=progress,
     )
     typer.echo(f"summary: {summary.format()}", err=True)
     for example in summary.error_examples:
         typer.echo(f"  failed record {example}", err=True)
     raise typer.Exit(1 if summary.errors else 0)
+
+
+def _score_on_ray(inputs: list[Path], output: Path, model: Path | None, **options) -> None:
+    """``score --engine ray``: the Ray engine is imported here only, so ray stays optional."""
+    import os
+
+    from flashpoint.model_dir import resolve_model_dir
+
+    address = options.get("address") or os.environ.get("RAY_ADDRESS") or ""
+    if address.split(":")[0] in ("", "127.0.0.1", "localhost"):
+        # A cluster on this machine alone: Ray would otherwise bind its services to the
+        # machine's network address; this keeps them on the loopback interface.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    try:
+        from flashpoint.engines.ray_engine import ClusterError, score_on_ray
+    except ImportError as error:
+        if error.name is None or error.name.split(".")[0] != "ray":
+            raise
+        typer.echo("error: --engine ray needs Ray: pip install 'flashpoint[distributed]'", err=True)
+        raise typer.Exit(2) from None
+    from flashpoint.model_dir import ModelDirError
+    from flashpoint.parts import PartsError
+    from flashpoint.sharding import ShardChangedError
+
+    for path in inputs:
+        if not path.exists():
+            raise UserError(f"input {path} does not exist")
+    try:
+        summary = score_on_ray(inputs, output, resolve_model_dir(model), **options)
+    except (PartsError, ClusterError, ModelDirError, ShardChangedError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"summary: {summary.format()}", err=True)
+    typer.echo(f"output: {summary.output}", err=True)
+    for example in summary.error_examples:
+        typer.echo(f"  failed record {example}", err=True)
+    raise typer.Exit(1 if summary.errors else 0)
+
+
+@app.command()
+def merge(
+    parts: Annotated[Path, typer.Argument(help="the output directory of `flashpoint score --engine ray`")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the single file to make (same format as the parts)")],
+    force: Annotated[bool, typer.Option(help="overwrite an existing output")] = False,
+) -> None:
+    """Merge a distributed run's part files, in input order, into one file."""
+    from flashpoint.parts import PartsError, merge_parts
+
+    if output.exists() and not force:
+        typer.echo(f"error: {output} exists; use --force to overwrite it", err=True)
+        raise typer.Exit(2)
+    try:
+        totals = merge_parts(parts, output)
+    except (PartsError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"merged {totals.documents} documents ({totals.events} events, {totals.errors} errors) into {output}", err=True)
 
 
 @app.command()

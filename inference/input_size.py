@@ -12,12 +12,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import os
 import sys
 import zlib
 from pathlib import Path
 
-from flashpoint.inputs.text_folder import HTML_SUFFIXES, TEXT_SUFFIXES
+from flashpoint.inputs.text_folder import HTML_SUFFIXES, count_entries
 
 _BLOCK = 1 << 20
 
@@ -45,9 +44,7 @@ def _count_csv_rows(path: Path) -> int:
 def _count_one(path: Path) -> int | None:
     name = path.name.lower()
     if path.is_dir():
-        # The entries the folder reader yields a record for, readable or not (links, FIFOs).
-        return sum(1 for _, _, files in os.walk(path, followlinks=False)
-                   for file in files if file.lower().endswith(TEXT_SUFFIXES + HTML_SUFFIXES))
+        return count_entries(path)
     if name.endswith(HTML_SUFFIXES):
         return 1
     if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json")):

@@ -18,6 +18,7 @@ reported as warnings.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from flashpoint.documents import MAX_TEXT_CHARS
@@ -28,7 +29,7 @@ from flashpoint.inputs.records import ColumnMapping, FieldReader, InputRecord, f
 from flashpoint.inputs.text_folder import read_html_file, read_text_folder
 from flashpoint.inputs.warc import read_warc
 
-__all__ = ["MAX_TEXT_CHARS", "ColumnMapping", "InputRecord", "input_kind", "read_inputs"]
+__all__ = ["MAX_TEXT_CHARS", "ColumnMapping", "InputRecord", "LineRange", "input_kind", "read_inputs", "read_jsonl_lines"]
 
 _SUFFIXES = {
     "warc": (".warc", ".warc.gz"),
@@ -53,9 +54,20 @@ def input_kind(path: Path) -> str:
                      ".warc[.gz], .html or a folder of .txt)")
 
 
-def _read_one(path: Path, kind: str, columns: ColumnMapping) -> Iterator[InputRecord]:
+@dataclass(frozen=True)
+class LineRange:
+    """Lines ``first_line``.. of a plain JSONL file: bytes ``start`` to ``end`` (both line starts)."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+def _read_one(path: Path, kind: str, columns: ColumnMapping, lines: LineRange | None = None) -> Iterator[InputRecord]:
     fields = FieldReader(path, columns.html)
-    if kind == "directory":
+    if lines is not None:
+        yield from read_jsonl(path, fields, lines.start, lines.end, lines.first_line)
+    elif kind == "directory":
         yield from read_text_folder(path, fields, FieldReader(path, html=True))
     elif kind == "warc":
         yield from read_warc(path, FieldReader(path, html=True), FieldReader(path, html=False))
@@ -70,19 +82,27 @@ def _read_one(path: Path, kind: str, columns: ColumnMapping) -> Iterator[InputRe
     fields.finish()
 
 
-def _contained(path: Path, columns: ColumnMapping) -> Iterator[InputRecord]:
-    """The records of one input; a failure no reader foresaw ends this input with an error
-    record, never the run."""
-    count = 0
+def _contained(path: Path, columns: ColumnMapping, lines: LineRange | None = None) -> Iterator[InputRecord]:
+    """The records of one input (or of ``lines`` of it); a failure no reader foresaw ends
+    this input with an error record, never the run."""
+    count = 0 if lines is None else lines.first_line - 1
     try:
         kind = input_kind(path)
-        for record in _read_one(path, kind, columns):
+        for record in _read_one(path, kind, columns, lines):
             count += 1
             yield record
     except Exception as error:  # noqa: BLE001 - any fault of one input is reported, the next input is read
         yield failed(f"{path.name}:{count + 1}", printable(str(path)),
                      f"reading failed after {count} record(s) ({type(error).__name__}: {error}); "
                      "the rest of this input is not read")
+
+
+def read_jsonl_lines(path: Path, columns: ColumnMapping, lines: LineRange) -> Iterator[InputRecord]:
+    """The records of ``lines`` of a plain JSONL file, each exactly as :func:`read_inputs`
+    gives it for the whole file: how a distributed run reads one shard of a big file."""
+    if input_kind(path) != "jsonl" or path.name.lower().endswith(".gz"):
+        raise ValueError(f"{printable(str(path))}: only a plain JSONL file is read by line range")
+    yield from _contained(path, columns, lines)
 
 
 def read_inputs(paths: list[Path], columns: ColumnMapping | None = None) -> Iterator[InputRecord]:

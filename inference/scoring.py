@@ -14,7 +14,9 @@ synced and renamed), so a file at the output's name is always complete.
 One writer per output is enforced by a lock; a checkpoint is only continued by a
 run with the same inputs (unchanged since: size and modification time), model,
 precision, format and CSV columns. With ``workers > 1`` chunks are scored in worker
-processes, each with its own ONNX Runtime session, and re-ordered before writing.
+processes, each with its own ONNX Runtime session, and re-ordered before writing
+(:mod:`flashpoint.engines.local`); the records of a chunk become output records in
+:class:`flashpoint.chunk_scoring.ChunkScorer`, which every engine shares.
 """
 
 from __future__ import annotations
@@ -25,17 +27,15 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
 from flashpoint.durable import fsync_directory, publish
 from flashpoint.errors import UserError
+from flashpoint.engines.local import local_engine
 from flashpoint.model_dir import model_graphs
 from flashpoint.readers import ColumnMapping, InputRecord, input_kind, read_inputs
-from flashpoint.results import error_record
 from flashpoint.run_lock import RunLock
 from flashpoint.run_state import RunFiles, RunIdentity, RunMismatchError, RunState
 from flashpoint.writers import encode_chunk, merge_parquet_parts, output_format, write_parquet_part
@@ -67,51 +67,6 @@ class ScoreSummary:
 
 class OutputExistsError(UserError):
     """The output is finished already; overwriting it needs ``--force``."""
-
-
-# -- worker side ------------------------------------------------------------------
-_EXTRACTOR = None
-
-
-def _init_worker(model_dir: str, precision: str, threads: int) -> None:
-    global _EXTRACTOR
-    from flashpoint.runtime import load
-
-    _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
-
-
-def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
-    """Score one chunk; return (output record, sentence count) per input, in order."""
-    good = [r for r in records if r.error is None]
-    results: dict[int, tuple[dict, int]] = {}
-    documents = [r.document() for r in good]
-    try:
-        scored = _EXTRACTOR.pipeline.run(documents)
-        for record, result in zip(good, scored):
-            results[id(record)] = (result.to_dict(), result.n_sentences)
-    except Exception:  # isolate the failing document(s): score one by one
-        for record, document in zip(good, documents):
-            try:
-                result = _EXTRACTOR.pipeline.run([document])[0]
-                results[id(record)] = (result.to_dict(), result.n_sentences)
-            except Exception as error:  # noqa: BLE001 - any failure becomes this record's error line
-                results[id(record)] = (error_record(record.id, f"scoring failed: {type(error).__name__}: {error}"), 0)
-    return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]
-
-
-@contextmanager
-def local_engine(model_dir: Path, precision: str, workers: int) -> Iterator:
-    """A function from chunks to their scored chunks, in order: this process or ``workers`` processes."""
-    threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
-    if workers <= 1:
-        _init_worker(str(model_dir), precision, threads)
-        yield lambda chunks: map(_score_chunk, chunks)
-        return
-    pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
-    try:
-        yield lambda chunks: pool.imap(_score_chunk, chunks)
-    finally:
-        pool.terminate()
 
 
 # -- driver side ------------------------------------------------------------------

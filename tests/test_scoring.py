@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from flashpoint.readers import ColumnMapping, read_inputs
+from flashpoint.engines.local import WorkerFailedError
 from flashpoint.scoring import score_archive
 
 SENTENCES = [
@@ -134,6 +135,12 @@ def test_workers_give_the_same_output_as_one_process(tiny_model, tmp_path):
     two = [json.loads(l) for l in (tmp_path / "two.jsonl").read_text().splitlines()]
     assert [d["id"] for d in one] == [str(i) for i in range(24)]
     assert one == two
+
+
+def test_a_worker_that_cannot_load_the_model_stops_the_run_with_the_reason(tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", [{"id": str(i), "text": SENTENCES[i % 5]} for i in range(4)])
+    with pytest.raises(WorkerFailedError, match="could not load the model.*no-model"):
+        score_archive([source], tmp_path / "out.jsonl", tmp_path / "no-model", workers=2, progress=False)
 
 
 def test_killed_run_resumes_with_every_document_exactly_once(tiny_model, tmp_path):

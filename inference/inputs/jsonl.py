@@ -31,21 +31,37 @@ def _parse(line: str) -> tuple[object, str | None]:
         return None, "invalid JSON (nested too deeply)"
 
 
-def _skip_rest_of_line(handle) -> None:
-    while (chunk := handle.readline(1 << 20)) and not chunk.endswith(b"\n"):
-        pass
+def _skip_rest_of_line(handle) -> int:
+    """Read past the rest of the line; the number of bytes read past."""
+    skipped = 0
+    while chunk := handle.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
-def read_jsonl(path: Path, fields: FieldReader) -> Iterator[InputRecord]:
+def read_jsonl(path: Path, fields: FieldReader, start: int = 0, end: int | None = None,
+               first_line: int = 1) -> Iterator[InputRecord]:
+    """The records of a JSONL file, or of one shard of a plain one: the lines from byte
+    ``start`` (the start of line ``first_line``) up to byte ``end`` (a line start too).
+    A shard's records are exactly those the whole file gives for its lines."""
     name = printable(path.name)
-    number = 0
+    number = first_line - 1
+    remaining = None if end is None else end - start
     try:
         with open_binary(path) as handle:
-            while raw := handle.readline(MAX_LINE_BYTES + 1):
+            if start:
+                handle.seek(start)
+            while (remaining is None or remaining > 0) and (raw := handle.readline(MAX_LINE_BYTES + 1)):
                 number += 1
                 where, fallback_id = where_in(path, number), f"{name}:{number}"
+                if remaining is not None:
+                    remaining -= len(raw)
                 if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    _skip_rest_of_line(handle)
+                    skipped = _skip_rest_of_line(handle)
+                    if remaining is not None:
+                        remaining -= skipped
                     yield failed(fallback_id, where, f"line is over {MAX_LINE_BYTES} bytes, too long for a text "
                                                      f"within the limit of {MAX_TEXT_CHARS} characters")
                     continue

@@ -22,6 +22,17 @@ TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 
 
+def _is_document(name: str) -> bool:
+    return name.lower().endswith(TEXT_SUFFIXES + HTML_SUFFIXES)
+
+
+def count_entries(root: Path) -> int:
+    """How many records :func:`read_text_folder` yields for ``root`` (one per entry that
+    looks like a document, readable or not), without reading any: for progress totals
+    and for cutting a folder into shards."""
+    return sum(1 for _, _, files in os.walk(root, followlinks=False) for name in files if _is_document(name))
+
+
 def _entries(root: Path) -> list[tuple[tuple[str, ...], str]]:
     """(relative path parts, kind) of the folder's candidate entries, sorted as paths sort."""
     found: list[tuple[tuple[str, ...], str]] = []
@@ -32,7 +43,7 @@ def _entries(root: Path) -> list[tuple[tuple[str, ...], str]]:
                 logger.warning("%s: linked folder %s is not entered", printable(str(root)),
                                printable("/".join((*relative, name))))
         for name in files:
-            if name.lower().endswith(TEXT_SUFFIXES + HTML_SUFFIXES):
+            if _is_document(name):
                 found.append(((*relative, name), "html" if name.lower().endswith(HTML_SUFFIXES) else "text"))
     return sorted(found)
 
