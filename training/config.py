@@ -66,6 +66,10 @@ class TrainingConfig(_Strict):
     type_loss: Literal["sigmoid", "softmax", "both"] = Field(
         default="sigmoid", description="independent sigmoids, a softmax over the types plus 'none', or both summed")
     label_smoothing: float = Field(default=0.0, ge=0.0, lt=0.5, description="smoothing of the type targets")
+    consistency_weight: float = Field(
+        default=0.0, ge=0.0,
+        description="weight of the loss pulling a parallel record's type probabilities towards those of its "
+                    "translations (0: translations are ordinary training records)")
     patience: int = Field(default=1, ge=0, description="epochs without dev improvement before stopping")
     threads: int = Field(default=2, ge=1)
     gradient_clip: float = Field(default=1.0, gt=0)

@@ -28,6 +28,7 @@ class Example:
     type_labels: np.ndarray
     tag_targets: dict[int, np.ndarray]
     record: int = 0  # index of the record it came from (a long record gives several windows)
+    group: int = -1  # parallel group (a record and its translations), -1 outside the parallel set
 
 
 def featurize(records: list[dict], tokenizer: WindowTokenizer, ontology: Ontology) -> list[Example]:
@@ -63,6 +64,7 @@ class Batch:
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
     type_labels: torch.Tensor
+    groups: torch.Tensor
     pair_rows: torch.Tensor
     pair_types: torch.Tensor
     pair_tags: torch.Tensor
@@ -87,6 +89,7 @@ def collate(examples: list[Example]) -> Batch:
         input_ids=torch.from_numpy(input_ids),
         attention_mask=torch.from_numpy(mask),
         type_labels=torch.from_numpy(np.stack([e.type_labels for e in examples])),
+        groups=torch.tensor([e.group for e in examples], dtype=torch.long),
         pair_rows=torch.tensor(rows, dtype=torch.long),
         pair_types=torch.tensor(types, dtype=torch.long),
         pair_tags=torch.from_numpy(np.stack(tags)) if tags else torch.zeros((0, length, n_roles), dtype=torch.long),
@@ -105,12 +108,57 @@ def length_bucketed_batches(examples: list[Example], batch_size: int, generator:
     return batches
 
 
+def parallel_batches(examples: list[Example], batch_size: int, generator: np.random.Generator) -> list[list[Example]]:
+    """Batches in which every parallel group travels whole, so that a consistency loss can
+    compare a record with its translations; the other examples are length-bucketed as usual.
+
+    Whole groups are added to a batch while it holds fewer than ``batch_size`` windows (six
+    languages per group: 18 windows for a batch size of 16). Every example appears once.
+    """
+    grouped: dict[int, list[Example]] = {}
+    rest: list[Example] = []
+    for example in examples:
+        if example.group >= 0:
+            grouped.setdefault(example.group, []).append(example)
+        else:
+            rest.append(example)
+    batches = length_bucketed_batches(rest, batch_size, generator) if rest else []
+    current: list[Example] = []
+    for group in generator.permutation(sorted(grouped)):
+        current.extend(grouped[int(group)])
+        if len(current) >= batch_size:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    generator.shuffle(batches)
+    return batches
+
+
+def assign_parallel_groups(records: list[dict], examples: list[Example]) -> None:
+    """Give every single-window example of a parallel record its group number.
+
+    The group is the record's parallel key (the same for a record and its translations);
+    a record cut into several windows stays ungrouped, since its windows are not
+    translations of each other's windows.
+    """
+    from flashpoint.training.corpus.parallel import parallel_key
+
+    keys = [parallel_key(record["id"], record["lang"]) for record in records]
+    numbers = {key: number for number, key in enumerate(sorted({k for k in keys if k is not None}))}
+    windows = np.bincount([e.record for e in examples], minlength=len(records))
+    for example in examples:
+        key = keys[example.record]
+        if key is not None and windows[example.record] == 1:
+            example.group = numbers[key]
+
+
 class AugmentedExamples:
     """Training windows of each record in its clean form and in its noisy variants, and the
     draw, made afresh each epoch, of which form each record takes."""
 
     def __init__(self, records: list[dict], tokenizer: WindowTokenizer, ontology: Ontology,
-                 lowercase: float, noise: float, seed: int) -> None:
+                 lowercase: float, noise: float, seed: int, parallel_groups: bool = False) -> None:
         from flashpoint.training.augment import lowercased, noisy_variant
 
         self.lowercase, self.noise = lowercase, noise
@@ -121,6 +169,9 @@ class AugmentedExamples:
             rng = random.Random(seed)
             self.forms.append(featurize([noisy_variant(r, rng) for r in records], tokenizer, ontology))
         self.n_records = len(records)
+        if parallel_groups:
+            for form in self.forms:
+                assign_parallel_groups(records, form)
         self.by_record = [_group(form, self.n_records) for form in self.forms]
 
     def __len__(self) -> int:

@@ -42,7 +42,7 @@ from flashpoint.training.config import Config, ConfigError, dump_config
 from flashpoint.training.corpus.loading import load_dataset
 from flashpoint.training.evaluate import dev_summary, evaluate_records, plot_confusion, write_metrics
 from flashpoint.training.export import FP32_GRAPHS, export_onnx
-from flashpoint.training.features import AugmentedExamples, collate, length_bucketed_batches
+from flashpoint.training.features import AugmentedExamples, collate, length_bucketed_batches, parallel_batches
 from flashpoint.training.model import EventModel, TorchBackend
 from flashpoint.training.quantize import choose_int8, training_calibration_feeds
 from flashpoint.training.staging import check_destination, create_staging, publish_model
@@ -148,12 +148,44 @@ def _loss(model: EventModel, batch, config: Config) -> torch.Tensor:
         distribution = torch.cat([labels, none], dim=1)
         distribution = distribution / distribution.sum(dim=1, keepdim=True)
         loss = loss + torch.nn.functional.cross_entropy(head, distribution, label_smoothing=smoothing)
+    if training.consistency_weight > 0:
+        loss = loss + training.consistency_weight * consistency_loss(head, batch.groups, model.n_types, training.type_loss)
     if len(batch.pair_rows) and training.argument_loss_weight > 0:
         tag_logits = model.tag(states[batch.pair_rows], batch.attention_mask[batch.pair_rows], batch.pair_types)
         loss = loss + training.argument_loss_weight * torch.nn.functional.cross_entropy(
             tag_logits.reshape(-1, tag_logits.shape[-1]), batch.pair_tags.reshape(-1), ignore_index=IGNORE
         )
     return loss
+
+
+def consistency_loss(head: torch.Tensor, groups: torch.Tensor, n_types: int, type_loss: str) -> torch.Tensor:
+    """Mean divergence of each grouped row's type probabilities from its group's mean.
+
+    A group is a record and its translations: they carry the same events, so the model
+    should give them the same type probabilities whatever the language. Sigmoid heads are
+    compared type by type (binary KL summed over types); a softmax head as one distribution.
+    Rows outside the parallel set (group -1) and groups of one contribute nothing.
+    """
+    eps = 1e-6
+    if type_loss == "softmax":
+        probabilities = torch.softmax(head, dim=1)
+    else:
+        probabilities = torch.sigmoid(head[:, :n_types])
+    grouped = groups >= 0
+    if not bool(grouped.any()):
+        return head.new_zeros(())
+    ids, inverse, counts = torch.unique(groups[grouped], return_inverse=True, return_counts=True)
+    p = probabilities[grouped].clamp(eps, 1 - eps)
+    sums = torch.zeros((len(ids), p.shape[1]), dtype=p.dtype).index_add_(0, inverse, p)
+    mean = (sums / counts[:, None].to(p.dtype))[inverse]
+    if type_loss == "softmax":
+        divergence = (p * (p.log() - mean.log())).sum(dim=1)
+    else:
+        divergence = (p * (p.log() - mean.log()) + (1 - p) * ((1 - p).log() - (1 - mean).log())).sum(dim=1)
+    in_pairs = counts[inverse] > 1
+    if not bool(in_pairs.any()):
+        return head.new_zeros(())
+    return divergence[in_pairs].mean()
 
 
 def _log(path: Path, entry: dict) -> None:
@@ -178,8 +210,10 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     seed_everything(config.seed)
     torch.set_num_threads(config.training.threads)
     augment = config.data.augment
+    consistency = config.training.consistency_weight > 0
     train_examples = AugmentedExamples(splits["train"], tokenizer, ontology, augment.lowercase, augment.noise,
-                                       config.seed)
+                                       config.seed, parallel_groups=consistency)
+    make_batches = parallel_batches if consistency else length_bucketed_batches
 
     model = build_model(config, ontology, base)
     _freeze(model, config)
@@ -196,7 +230,7 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     thresholds: dict[str, float] = {}
     for epoch in range(1, config.training.epochs + 1):
         model.train()
-        batches = length_bucketed_batches(train_examples.epoch(generator), config.training.batch_size, generator)
+        batches = make_batches(train_examples.epoch(generator), config.training.batch_size, generator)
         bar = tqdm(batches, desc=f"epoch {epoch}/{config.training.epochs}", unit="step", disable=not progress)
         running = None
         for examples in bar:
