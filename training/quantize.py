@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from flashpoint.model_dir import CALIBRATED_ACTIVATIONS
 from flashpoint.tokenization import WindowTokenizer, pad_batch
 
 logger = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ def quantize_int8(out_dir: Path, plan: dict, feeds: Feeds) -> dict[str, str]:
     whose inputs the encoder produces.
     """
     onnx_dir = out_dir / "onnx"
-    entry = {"plan": plan["name"]}
+    entry = {"plan": plan["name"], "activations": CALIBRATED_ACTIVATIONS}
     for name in ("encoder", "tagger"):
         source = onnx_dir / f"{name}.onnx"
         dynamic = onnx_dir / f"{name}.dynamic.onnx"
