@@ -1,12 +1,15 @@
-"""Dynamic int8 quantisation of the exported graphs, chosen on dev, never silently lossy.
+"""Int8 quantisation of the exported graphs, chosen on dev, never silently lossy.
 
-Dynamic quantisation stores each weight matrix in 8 bits (per output channel) and
-rounds each activation tensor to 8 bits *as a whole*, with one scale. That one
-scale is what hurts: in this encoder (like most BERT-style models) one or two
-hidden channels carry values 3-13x larger than every other channel (seen in the
-12-layer model: channel 35 of a LayerNorm output reaches 43 where the rest stay
-under 10; one GELU output channel reaches 69 where the rest stay under 6).
-The scale then spends most of the 256 levels on those few channels.
+Each weight matrix is stored in 8 bits (per output channel) and each activation
+tensor is rounded to 8 bits *as a whole*, with one scale. That scale is fixed at
+export from the range the tensor takes on calibration windows of the training split
+(:func:`freeze_activation_scales`), never taken from the batch being run: with a
+per-batch scale, a document's scores depended on what it was batched with.
+One scale per tensor is also what hurts accuracy: in this encoder (like most
+BERT-style models) one or two hidden channels carry values 3-13x larger than every
+other channel (seen in the 12-layer model: channel 35 of a LayerNorm output reaches
+43 where the rest stay under 10; one GELU output channel reaches 69 where the rest
+stay under 6). The scale then spends most of the 256 levels on those few channels.
 
 ``outlier-smoothed`` fixes this the SmoothQuant way, restricted to the outlier
 channels: on calibration windows from the training split it finds, for every
@@ -225,7 +228,8 @@ def tagger_calibration_feeds(encoder: Path, feeds: Feeds) -> Feeds:
 
 
 def quantize_graph(source: Path, target: Path, keep_float: tuple[str, ...] = ()) -> None:
-    """Dynamic int8 (per-channel weights) of every weight MatMul and embedding Gather.
+    """Dynamic int8 (per-channel weights) of every weight MatMul and embedding Gather; its
+    per-batch activation scales are then fixed by :func:`freeze_activation_scales`.
 
     MatMuls of two activations (attention scores) stay float, and so do the weight
     MatMuls whose names contain a ``keep_float`` fragment."""
