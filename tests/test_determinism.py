@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import random
+import shutil
 from pathlib import Path
 
 import onnx
@@ -87,3 +88,21 @@ def test_score_matches_extract_alone(tiny_model, documents, alone, tmp_path, chu
     score_archive([source], out, tiny_model, workers=workers, chunk_size=chunk_size, progress=False)
     scored = [_comparable(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
     assert scored == alone
+
+
+def test_int8_graphs_with_per_batch_scales_are_named_when_loaded(tiny_model, tmp_path, caplog):
+    copy = tmp_path / "older"
+    shutil.copytree(tiny_model, copy)
+    with caplog.at_level("WARNING", logger="flashpoint.model_dir"):
+        flashpoint.load(copy)
+    assert "activation scales per batch" not in caplog.text
+    manifest = json.loads((copy / "manifest.json").read_text())
+    del manifest["onnx"]["int8"]["activations"]  # as written before scales were fixed
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with caplog.at_level("WARNING", logger="flashpoint.model_dir"):
+        flashpoint.load(copy)
+    assert f"{copy}: its int8 graphs take activation scales per batch" in caplog.text
+    with caplog.at_level("WARNING", logger="flashpoint.model_dir"):
+        caplog.clear()
+        flashpoint.load(copy, precision="fp32")
+    assert "activation scales per batch" not in caplog.text
