@@ -34,6 +34,7 @@ def score(
     lang_column: Annotated[Optional[str], typer.Option(help="CSV column with the language")] = "lang",
     force: Annotated[bool, typer.Option(help="overwrite an existing output")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    records: Annotated[bool, typer.Option("--records", help="one row per merged event, ACLED's columns")] = False,
 ) -> None:
     """Score archives into one output record per input record; rerun to resume."""
     from flashpoint.readers import ColumnMapping
@@ -45,7 +46,7 @@ def score(
     try:
         summary = score_archive(
             inputs, output, model, workers=workers, precision=precision, chunk_size=chunk_size,
-            columns=ColumnMapping(id_column, text_column, date_column, lang_column), force=force, progress=progress,
+            columns=ColumnMapping(id_column, text_column, date_column, lang_column), force=force, progress=progress, records=records,
         )
     except (OutputExistsError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)

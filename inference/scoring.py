@@ -25,7 +25,8 @@ from pathlib import Path
 
 from flashpoint.readers import ColumnMapping, InputRecord, read_inputs
 from flashpoint.results import error_record
-from flashpoint.writers import encode_chunk, merge_parquet_parts, output_format, write_parquet_part
+from flashpoint.writers import (encode_chunk, encode_record_chunk, merge_parquet_parts, output_format,
+                                write_parquet_part, write_record_parquet_part)
 
 
 @dataclass
@@ -55,13 +56,28 @@ class OutputExistsError(FileExistsError):
 
 # -- worker side ------------------------------------------------------------------
 _EXTRACTOR = None
+_RECORDS = False
 
 
-def _init_worker(model_dir: str, precision: str, threads: int) -> None:
-    global _EXTRACTOR
+def _init_worker(model_dir: str, precision: str, threads: int, records: bool = False) -> None:
+    global _EXTRACTOR, _RECORDS
     from flashpoint.runtime import load
 
     _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
+    _RECORDS = records
+
+
+def _output(result) -> dict:
+    """The output object of one document: the score contract, plus records in records mode."""
+    if not _RECORDS:
+        return result.to_dict()
+    from flashpoint.records import build_records
+
+    records, events = build_records(result, _EXTRACTOR.ontology)
+    document = result.to_dict()
+    document["events"] = events
+    document["records"] = [record.to_dict() for record in records]
+    return document
 
 
 def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
@@ -74,12 +90,15 @@ def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
     try:
         scored = _EXTRACTOR.pipeline.run(documents)
         for record, result in zip(good, scored):
-            results[id(record)] = (result.to_dict(), result.n_sentences)
+            try:
+                results[id(record)] = (_output(result), result.n_sentences)
+            except Exception as error:  # noqa: BLE001 - this record's error line, the batch goes on
+                results[id(record)] = (error_record(record.id, f"records failed: {type(error).__name__}: {error}"), 0)
     except Exception:  # isolate the failing document(s): score one by one
         for record, document in zip(good, documents):
             try:
                 result = _EXTRACTOR.pipeline.run([document])[0]
-                results[id(record)] = (result.to_dict(), result.n_sentences)
+                results[id(record)] = (_output(result), result.n_sentences)
             except Exception as error:  # noqa: BLE001 - any failure becomes this record's error line
                 results[id(record)] = (error_record(record.id, f"scoring failed: {type(error).__name__}: {error}"), 0)
     return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]
@@ -91,8 +110,11 @@ def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRec
         yield chunk
 
 
-def _signature(inputs: list[Path], model_dir: Path, precision: str) -> str:
-    description = json.dumps([[str(p.resolve()) for p in inputs], str(model_dir.resolve()), precision])
+def _signature(inputs: list[Path], model_dir: Path, precision: str, records: bool = False) -> str:
+    parts: list = [[str(p.resolve()) for p in inputs], str(model_dir.resolve()), precision]
+    if records:
+        parts.append("records")
+    description = json.dumps(parts)
     return hashlib.sha256(description.encode()).hexdigest()[:16]
 
 
@@ -117,12 +139,17 @@ def score_archive(
     columns: ColumnMapping | None = None,
     force: bool = False,
     progress: bool = True,
+    records: bool = False,
 ) -> ScoreSummary:
-    """Score every record of ``inputs`` into ``output``; resume an interrupted run."""
+    """Score every record of ``inputs`` into ``output``; resume an interrupted run.
+
+    With ``records`` the output holds one row per merged event (ACLED's columns,
+    :mod:`flashpoint.records`) instead of one line per document.
+    """
     kind = output_format(output)
     checkpoint_path = _checkpoint_path(output)
     parts_dir = output.with_name(output.name + ".parts")
-    signature = _signature(inputs, model_dir, precision)
+    signature = _signature(inputs, model_dir, precision, records)
     state = {"signature": signature, "documents": 0, "bytes": 0, "parts": 0, "sentences": 0, "events": 0, "errors": 0}
     if checkpoint_path.exists() and not force:
         saved = json.loads(checkpoint_path.read_text())
@@ -158,22 +185,23 @@ def score_archive(
 
     threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
     if workers > 1:
-        pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
+        pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads, records))
         results = pool.imap(_score_chunk, _chunks(records, chunk_size))
     else:
         pool = None
-        _init_worker(str(model_dir), precision, threads)
+        _init_worker(str(model_dir), precision, threads, records)
         results = map(_score_chunk, _chunks(records, chunk_size))
     try:
         for chunk in results:
             documents = [document for document, _ in chunk]
             if kind == "parquet":
                 temporary = parts_dir / f"part-{state['parts']:06d}.parquet.tmp"
-                write_parquet_part(documents, temporary)
+                (write_record_parquet_part if records else write_parquet_part)(documents, temporary)
                 os.replace(temporary, parts_dir / f"part-{state['parts']:06d}.parquet")
                 state["parts"] += 1
             else:
-                data = encode_chunk(documents, kind, with_header=(kind == "csv" and state["bytes"] == 0))
+                data = (encode_record_chunk if records else encode_chunk)(
+                    documents, kind, with_header=(kind == "csv" and state["bytes"] == 0))
                 with output.open("ab") as handle:
                     handle.write(data)
                     handle.flush()
@@ -181,7 +209,7 @@ def score_archive(
                 state["bytes"] += len(data)
             for document, n_sentences in chunk:
                 summary.sentences += n_sentences
-                summary.events += len(document["events"])
+                summary.events += len(document["records"]) if records and "records" in document else len(document["events"])
                 if document["status"] == "error":
                     summary.errors += 1
                     if len(summary.error_examples) < 5:
