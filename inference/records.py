@@ -118,14 +118,10 @@ def _sentence_start(result: DocumentResult, event: Event) -> int:
     return max(start, 0)
 
 
-def build_records(result: DocumentResult, ontology: Ontology) -> tuple[list[EventRecord], list[dict[str, Any]]]:
-    """Normalise, merge and type one document's events.
-
-    Returns the records and the document's score-contract events with normalised values
-    added beside their spans (``arguments.location[i].geo``, ``arguments.actor[i].actor``,
-    ``arguments.fatalities[i].value``, ``event.date``, ``event.record``).
-    """
-    from flashpoint.normalise import acled_name, geo_context, geocode, inter_at, parse_fatalities, resolve_date
+def normalise_document(result: DocumentResult) -> tuple[list[Mention], list[dict[str, Any]]]:
+    """Run the normalisers on every span of ``result``: one :class:`Mention` per event, in order,
+    and the score-contract events with the normalised values added beside their spans."""
+    from flashpoint.normalise import geo_context, geocode, parse_fatalities, resolve_date
     from flashpoint.normalise import resolve_references
 
     lang = result.lang
@@ -191,14 +187,32 @@ def build_records(result: DocumentResult, ontology: Ontology) -> tuple[list[Even
             payload=(event, out, date, places, values, per_role, sentence_start),
         ))
 
+    return mentions, events
+
+
+def build_records(result: DocumentResult, ontology: Ontology) -> tuple[list[EventRecord], list[dict[str, Any]]]:
+    """Normalise, merge and type one document's events.
+
+    Returns the records and the document's score-contract events with normalised values
+    added beside their spans (``arguments.location[i].geo``, ``arguments.actor[i].actor``,
+    ``arguments.fatalities[i].value``, ``event.date``, ``event.record``).
+    """
+    mentions, events = normalise_document(result)
     ontology_types = {t.id: t for t in ontology.event_types}
     groups = merge_mentions(mentions, _parents(ontology), {t: s.precedence for t, s in ontology_types.items()})
-    records = []
-    for number, group in enumerate(groups, start=1):
-        records.append(_record(result, group, number, ontology_types, acled_name, inter_at))
+    records = records_from_groups(result, groups, ontology)
+    for number, group in enumerate(groups):
         for mention in group.mentions:
-            mention.payload[1]["record"] = number - 1
+            mention.payload[1]["record"] = number
     return records, events
+
+
+def records_from_groups(result: DocumentResult, groups: list[MergedGroup], ontology: Ontology) -> list[EventRecord]:
+    """One typed record per group of normalised mentions (numbered from 1 in the document)."""
+    from flashpoint.normalise import acled_name, inter_at
+
+    types = {t.id: t for t in ontology.event_types}
+    return [_record(result, group, number, types, acled_name, inter_at) for number, group in enumerate(groups, start=1)]
 
 
 def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict, acled_name, inter_at) -> EventRecord:
