@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from flashpoint.records import EventRecord
 from flashpoint.training.records_eval import (FIELDS, distance_km, evaluate_gold_spans, field_hits, gold_result,
                                               match)
+from flashpoint.training.model_card import records_markdown, update_model_card
 from flashpoint.training.records_gold import GoldRecord, load_gold
 
 
@@ -93,9 +96,17 @@ def test_evaluate_records_command(tiny_model, repo, tmp_path):
     lines = (repo / "data/gold/fr.jsonl").read_text(encoding="utf-8").splitlines()[:3]
     (gold / "fr.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(app, ["evaluate-records", str(tiny_model), str(gold), "-o", str(out)])
+    model = tmp_path / "model"   # a copy: --store writes into the model's metrics.json
+    shutil.copytree(tiny_model, model)
+    result = CliRunner().invoke(app, ["evaluate-records", str(model), str(gold), "-o", str(out), "--store"])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
+    metrics = json.loads((model / "metrics.json").read_text())
+    assert metrics["records"] == {"gold": str(gold), "precision": "int8", **report}
+    assert "test" in metrics   # the other figures stay
+    card = tmp_path / "card.md"
+    update_model_card(model, card)
+    assert "### Event records (gold set)" in card.read_text()
     assert report["articles"] == 3
     total = sum(len(json.loads(line)["records"]) for line in lines)
     assert report["end_to_end"]["fr"]["gold"] == total
@@ -114,3 +125,17 @@ def test_evaluate_records_names_a_bad_gold_file(tiny_model, tmp_path):
     result = CliRunner().invoke(app, ["evaluate-records", str(tiny_model), str(bad)])
     assert result.exit_code == 2
     assert "en.jsonl:1" in result.output and "Traceback" not in result.output
+
+
+def test_model_card_records_tables_come_from_the_report():
+    row = {"date": 0.9, "place_25km": 0.75, "country": 0.8, "actor": 0.5, "inter": None, "fatalities": 1.0}
+    report = {"gold": "data/gold", "precision": "int8", "articles": 2,
+              "end_to_end": {"all": {"gold": 4, "predicted": 5, "matched": 3, "precision": 0.6, "recall": 0.75,
+                                     "f1": 0.6667, **row}},
+              "gold_spans": {"all": row, "en": {**row, "date": 1.0}}}
+    lines = records_markdown(report)
+    assert "| all | 4 | 5 | 0.600 | 0.750 | 0.667 | 0.900 | 0.750 | 0.800 | 0.500 | - | 1.000 |" in lines
+    assert "| target | | | | | >= 0.70 | | | | | | |" in lines
+    assert "| en | 1.000 | 0.750 | 0.800 | 0.500 | - | 1.000 |" in lines
+    assert "| target | >= 0.92 | >= 0.88 |  |  | >= 0.85 | >= 0.95 |" in lines
+    assert "on 2 gold articles" in lines[2]

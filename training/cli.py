@@ -59,6 +59,8 @@ def evaluate_records_command(
     gold: Annotated[list[Path], typer.Argument(help="gold <lang>.jsonl files or folders (data/gold)")],
     precision: Annotated[str, typer.Option(help="int8 (default) or fp32 ONNX graphs")] = "int8",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the report as JSON here")] = None,
+    store: Annotated[bool, typer.Option(help="store the report in the model's metrics.json under `records` "
+                                              "(read by `flashpoint model-card`)")] = False,
 ) -> None:
     """Records mode on the gold set: record P/R/F1 and field accuracies, overall and per language,
     end to end and with the normalisers alone on gold spans."""
@@ -77,6 +79,12 @@ def evaluate_records_command(
     if output is not None:
         output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         typer.echo(f"report written to {output}")
+    if store:
+        metrics_path = model / "metrics.json"
+        metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+        metrics["records"] = {"gold": " ".join(str(p) for p in gold), "precision": precision, **report}
+        metrics_path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"stored under `records` in {metrics_path}")
 
 
 def evaluate(
