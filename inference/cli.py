@@ -73,22 +73,23 @@ def extract(
 
 @app.command()
 def show(
-    scored: Annotated[Path, typer.Argument(help="a .jsonl written by `flashpoint score`")],
+    scored: Annotated[Path, typer.Argument(help="a .jsonl written by `flashpoint score` (with or without --records)")],
 ) -> None:
-    """Print the events of a score output, one block per document."""
+    """Print a score output as an analyst reads it: records (date, place, who did what to whom,
+    fatalities, evidence) from `score --records`, else the events of each document."""
+    from flashpoint.show import format_document, format_record
+
     with scored.open(encoding="utf-8") as handle:
-        for line in handle:
-            document = json.loads(line)
-            if document["status"] == "error":
-                typer.echo(f"\n# {document['id']}: ERROR {document['error']}")
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
                 continue
-            typer.echo(f"\n# {document['id']} ({document['lang']}{', ' + document['date'] if document.get('date') else ''}):"
-                       f" {len(document['events'])} event(s)")
-            for event in document["events"]:
-                typer.echo(f"  - {event['type']} ({event['score']:.2f}) sentence {event['sentence_index']}: {event['sentence']}")
-                for role, spans in event["arguments"].items():
-                    if spans:
-                        typer.echo(f"      {role:10} " + " | ".join(s["text"] for s in spans))
+            try:
+                row = json.loads(line)
+                text = format_record(row) if "event_id_cnty" in row else format_document(row)
+            except (ValueError, KeyError, TypeError) as error:
+                typer.echo(f"\n# {scored}:{number}: not a score output line ({type(error).__name__}: {error})", err=True)
+                continue
+            typer.echo(text)
 
 
 def _register_plugins() -> None:

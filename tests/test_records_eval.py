@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flashpoint.normalise import resource_versions
 from flashpoint.records import EventRecord
 from flashpoint.training.records_eval import (FIELDS, distance_km, evaluate_gold_spans, field_hits, gold_result,
                                               match)
@@ -102,7 +103,7 @@ def test_evaluate_records_command(tiny_model, repo, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     metrics = json.loads((model / "metrics.json").read_text())
-    assert metrics["records"] == {"gold": str(gold), "precision": "int8", **report}
+    assert metrics["records"] == {"gold": str(gold), "precision": "int8", "resources": resource_versions(), **report}
     assert "test" in metrics   # the other figures stay
     card = tmp_path / "card.md"
     update_model_card(model, card)

@@ -82,7 +82,10 @@ def evaluate_records_command(
     if store:
         metrics_path = model / "metrics.json"
         metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-        metrics["records"] = {"gold": " ".join(str(p) for p in gold), "precision": precision, **report}
+        from flashpoint.normalise import resource_versions
+
+        metrics["records"] = {"gold": " ".join(str(p) for p in gold), "precision": precision,
+                              "resources": resource_versions(), **report}
         metrics_path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         typer.echo(f"stored under `records` in {metrics_path}")
 

@@ -89,7 +89,10 @@ def records_markdown(records: dict) -> list[str]:
              "trained on. End to end: the model, the normalisers and the document merge; a predicted record matches a gold "
              "one with the same sub-event type and overlapping evidence, and field accuracies are over matched pairs. "
              "Gold spans: each normaliser alone on the gold spans, grouped as the gold records group them, so that "
-             "normaliser errors are told apart from model errors.", "",
+             "normaliser errors are told apart from model errors."
+             + ("" if not records.get("resources") else
+                " Resources: gazetteer `{gazetteer}`, actor dictionary `{actor_dictionary}`.".format(**records["resources"])),
+             "",
              "End to end:", "",
              "| language | gold | predicted | P | R | F1 |" + fields, "|---" * (6 + len(RECORD_FIELDS)) + "|"]
     for lang, row in records["end_to_end"].items():
