@@ -35,6 +35,8 @@ def score(
     force: Annotated[bool, typer.Option(help="overwrite an existing output")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
     records: Annotated[bool, typer.Option("--records", help="one row per merged event, ACLED's columns")] = False,
+    normalise: Annotated[bool, typer.Option("--normalise", help="JSONL score contract with normalised values "
+                                                                 "beside the spans and each document's records")] = False,
 ) -> None:
     """Score archives into one output record per input record; rerun to resume."""
     from flashpoint.readers import ColumnMapping
@@ -47,6 +49,7 @@ def score(
         summary = score_archive(
             inputs, output, model, workers=workers, precision=precision, chunk_size=chunk_size,
             columns=ColumnMapping(id_column, text_column, date_column, lang_column), force=force, progress=progress, records=records,
+            normalise=normalise,
         )
     except (OutputExistsError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
@@ -63,12 +66,15 @@ def extract(
     model: Annotated[Path, typer.Option("--model", "-m")] = Path("models/default"),
     lang: Annotated[Optional[str], typer.Option()] = None,
     date: Annotated[Optional[str], typer.Option()] = None,
+    normalise: Annotated[bool, typer.Option("--normalise", help="add normalised values and the records")] = False,
 ) -> None:
     """Print the events of one text as JSON."""
     from flashpoint.runtime import load
 
-    document = load(model).extract(text if text is not None else sys.stdin.read(), date=date, lang=lang)
-    typer.echo(json.dumps(document.to_dict(), ensure_ascii=False, indent=2))
+    extractor = load(model)
+    document = extractor.extract(text if text is not None else sys.stdin.read(), date=date, lang=lang)
+    output = extractor.normalised(document) if normalise else document.to_dict()
+    typer.echo(json.dumps(output, ensure_ascii=False, indent=2))
 
 
 @app.command()

@@ -207,6 +207,16 @@ def build_records(result: DocumentResult, ontology: Ontology) -> tuple[list[Even
     return records, events
 
 
+def normalised_document(result: DocumentResult, ontology: Ontology) -> dict[str, Any]:
+    """The score contract of ``result`` with every field kept, the normalised values added
+    beside the spans (see :func:`build_records`) and the document's ``records``."""
+    records, events = build_records(result, ontology)
+    document = result.to_dict()
+    document["events"] = events
+    document["records"] = [record.to_dict() for record in records]
+    return document
+
+
 def records_from_groups(result: DocumentResult, groups: list[MergedGroup], ontology: Ontology) -> list[EventRecord]:
     """One typed record per group of normalised mentions (numbered from 1 in the document)."""
     from flashpoint.normalise import acled_name, inter_at

@@ -85,6 +85,13 @@ class Extractor:
 
         return self.pipeline.stream(as_documents(), chunk_size=batch_size)
 
+    def normalised(self, result: DocumentResult) -> dict:
+        """``result``'s score contract with dates, places, actors and fatalities normalised beside
+        the spans and its merged event records (``records``, ACLED's fields); see flashpoint.records."""
+        from flashpoint.records import normalised_document
+
+        return normalised_document(result, self.ontology)
+
 
 def load(model_dir: str | Path, precision: str = "int8", threads: int | None = None, batch_size: int = 32) -> Extractor:
     """Load a model directory for CPU inference with ONNX Runtime."""

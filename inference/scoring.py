@@ -68,16 +68,13 @@ def _init_worker(model_dir: str, precision: str, threads: int, records: bool = F
 
 
 def _output(result) -> dict:
-    """The output object of one document: the score contract, plus records in records mode."""
+    """The output object of one document: the score contract; with records (``--records`` or
+    ``--normalise``) also the normalised values beside the spans and the document's records."""
     if not _RECORDS:
         return result.to_dict()
-    from flashpoint.records import build_records
+    from flashpoint.records import normalised_document
 
-    records, events = build_records(result, _EXTRACTOR.ontology)
-    document = result.to_dict()
-    document["events"] = events
-    document["records"] = [record.to_dict() for record in records]
-    return document
+    return normalised_document(result, _EXTRACTOR.ontology)
 
 
 def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
@@ -110,10 +107,11 @@ def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRec
         yield chunk
 
 
-def _signature(inputs: list[Path], model_dir: Path, precision: str, records: bool = False) -> str:
+def _signature(inputs: list[Path], model_dir: Path, precision: str, mode: str = "spans") -> str:
+    """Names a run, so a resume continues only the same run; spans mode keeps its old signature."""
     parts: list = [[str(p.resolve()) for p in inputs], str(model_dir.resolve()), precision]
-    if records:
-        parts.append("records")
+    if mode != "spans":
+        parts.append(mode)
     description = json.dumps(parts)
     return hashlib.sha256(description.encode()).hexdigest()[:16]
 
@@ -140,16 +138,24 @@ def score_archive(
     force: bool = False,
     progress: bool = True,
     records: bool = False,
+    normalise: bool = False,
 ) -> ScoreSummary:
     """Score every record of ``inputs`` into ``output``; resume an interrupted run.
 
     With ``records`` the output holds one row per merged event (ACLED's columns,
-    :mod:`flashpoint.records`) instead of one line per document.
+    :mod:`flashpoint.records`) instead of one line per document. With ``normalise``
+    (JSONL only) it stays the score contract, one line per document, with the
+    normalised values added beside the spans and the document's records in ``records``.
     """
     kind = output_format(output)
+    if normalise and records:
+        raise ValueError("choose --records (one row per event) or --normalise (one line per document), not both")
+    if normalise and kind != "jsonl":
+        raise ValueError(f"{output}: --normalise extends the JSONL score contract; write a .jsonl "
+                         "(or use --records for CSV/Parquet rows)")
     checkpoint_path = _checkpoint_path(output)
     parts_dir = output.with_name(output.name + ".parts")
-    signature = _signature(inputs, model_dir, precision, records)
+    signature = _signature(inputs, model_dir, precision, "records" if records else "normalise" if normalise else "spans")
     state = {"signature": signature, "documents": 0, "bytes": 0, "parts": 0, "sentences": 0, "events": 0, "errors": 0}
     if checkpoint_path.exists() and not force:
         saved = json.loads(checkpoint_path.read_text())
@@ -173,8 +179,8 @@ def score_archive(
         with output.open("ab") as handle:
             handle.truncate(state["bytes"])
 
-    records = read_inputs(inputs, columns)
-    for _ in itertools.islice(records, state["documents"]):
+    pending = read_inputs(inputs, columns)   # not `records`: that name is the output mode
+    for _ in itertools.islice(pending, state["documents"]):
         pass  # already written before the interruption
     started = time.time()
     bar = None
@@ -185,12 +191,12 @@ def score_archive(
 
     threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
     if workers > 1:
-        pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads, records))
-        results = pool.imap(_score_chunk, _chunks(records, chunk_size))
+        pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads, records or normalise))
+        results = pool.imap(_score_chunk, _chunks(pending, chunk_size))
     else:
         pool = None
-        _init_worker(str(model_dir), precision, threads, records)
-        results = map(_score_chunk, _chunks(records, chunk_size))
+        _init_worker(str(model_dir), precision, threads, records or normalise)
+        results = map(_score_chunk, _chunks(pending, chunk_size))
     try:
         for chunk in results:
             documents = [document for document, _ in chunk]

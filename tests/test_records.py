@@ -134,9 +134,60 @@ def test_score_records_writes_one_row_per_event_with_the_same_fields(tiny_model,
         assert table.schema.names == expected
         assert str(table.schema.field("fatalities").type) == "int64"
         assert str(table.schema.field("latitude").type) == "double"
-        assert str(table.schema.field("evidence_starts").type) == "list<item: int64>"
+        import pyarrow as pa
+
+        starts = table.schema.field("evidence_starts").type
+        assert pa.types.is_list(starts) and starts.value_type == pa.int64()
         rows = table.to_pylist()
     # the bad record keeps one visible error row naming it
     errors = [row for row in rows if row["status"] == "error"]
     assert [row["source"] for row in errors] == ["b"]
     assert all(row["source"] == "a" for row in rows if row["status"] == "ok")
+
+
+def _without_added(document: dict) -> dict:
+    """A normalised document with the added fields taken away (what the plain contract must equal)."""
+    out = {k: v for k, v in document.items() if k != "records"}
+    out["events"] = [{**{k: v for k, v in e.items() if k not in ("date", "record")},
+                      "arguments": {role: [{k: v for k, v in s.items() if k not in ("geo", "actor", "value", "flag", "date")}
+                                           for s in spans] for role, spans in e["arguments"].items()}}
+                     for e in document["events"]]
+    return out
+
+
+def test_normalised_document_keeps_the_contract_and_adds_records(document, ontology):
+    from flashpoint.records import normalised_document
+
+    out = normalised_document(document, ontology)
+    assert _without_added(out) == document.to_dict()            # nothing replaced, nothing lost
+    assert [(r["event_date"], r["location"], r["fatalities"]) for r in out["records"]] == [
+        ("2025-03-15", "Maiduguri", 6), ("2025-03-13", "Kidal", 2)]
+
+
+def test_score_normalise_is_the_contract_plus_normalised_values(tiny_model, extractor, tmp_path):
+    from flashpoint.scoring import score_archive
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": TEXT, "date": "2025-03-17", "lang": "en"}) + "\n"
+                      + json.dumps({"id": "b", "text": ""}) + "\n", encoding="utf-8")
+    score_archive([source], tmp_path / "plain.jsonl", tiny_model, progress=False)
+    score_archive([source], tmp_path / "normalised.jsonl", tiny_model, progress=False, normalise=True)
+    plain = [json.loads(line) for line in (tmp_path / "plain.jsonl").read_text().splitlines()]
+    normalised = [json.loads(line) for line in (tmp_path / "normalised.jsonl").read_text().splitlines()]
+    assert [(d["id"], d["status"]) for d in normalised] == [("a", "ok"), ("b", "error")], normalised
+    assert _without_added(normalised[0]) == plain[0] and normalised[1] == plain[1]
+    assert all(list(r) == [name for name, _ in record_columns()] for r in normalised[0]["records"])
+    assert all("date" in e and "record" in e for e in normalised[0]["events"])
+    # the same through the API
+    result = extractor.extract(TEXT, date="2025-03-17", lang="en", id="a")
+    assert extractor.normalised(result) == normalised[0]
+
+
+@pytest.mark.parametrize("suffix,records", [(".csv", False), (".jsonl", True)])
+def test_score_normalise_refuses_what_it_cannot_write(tiny_model, tmp_path, suffix, records):
+    from flashpoint.scoring import score_archive
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": TEXT}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="--normalise"):
+        score_archive([source], tmp_path / f"out{suffix}", tiny_model, progress=False, normalise=True, records=records)
