@@ -28,14 +28,20 @@ ROLE_NORMALISERS = {"time": "date", "location": "place", "actor": "actor", "targ
 # ACLED's two sides: which role fills actor1/inter1 and which actor2/inter2
 SIDE_ROLES = ("actor", "target")
 
-# ACLED's disorder type of each ACLED event type (ACLED's codebook).
+# ACLED's disorder type of each ACLED event type (ACLED's codebook) ...
 DISORDER_TYPE = {
     "Battles": "Political violence",
     "Explosions/Remote violence": "Political violence",
     "Violence against civilians": "Political violence",
-    "Riots": "Political violence; Demonstrations",
+    "Riots": "Demonstrations",
     "Protests": "Demonstrations",
     "Strategic developments": "Strategic developments",
+}
+# ... and the sub-event types whose disorder type differs from their parent's: mob violence is
+# political violence, excessive force against protesters is both.
+SUB_EVENT_DISORDER_TYPE = {
+    "Mob violence": "Political violence",
+    "Excessive force against protesters": "Political violence; Demonstrations",
 }
 # ACLED's catch-all parent: its sub-types are different happenings, never merged across types.
 _UNMERGED_PARENTS = frozenset({"Strategic developments"})
@@ -257,7 +263,7 @@ def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict
         event_date=date.event_date,
         year=int(date.event_date[:4]) if date.event_date else None,
         time_precision=date.time_precision,
-        disorder_type=DISORDER_TYPE.get(spec.acled_event_type or ""),
+        disorder_type=SUB_EVENT_DISORDER_TYPE.get(spec.name, DISORDER_TYPE.get(spec.acled_event_type or "")),
         event_type=spec.acled_event_type,
         sub_event_type=spec.name,
         actor1=sides[0][0], assoc_actor_1=sides[0][1], inter1=sides[0][2],

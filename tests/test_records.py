@@ -191,3 +191,30 @@ def test_score_normalise_refuses_what_it_cannot_write(tiny_model, tmp_path, suff
     source.write_text(json.dumps({"id": "a", "text": TEXT}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="--normalise"):
         score_archive([source], tmp_path / f"out{suffix}", tiny_model, progress=False, normalise=True, records=records)
+
+
+@pytest.mark.parametrize("type_id,event_type,disorder_type", [
+    ("armed_clash", "Battles", "Political violence"),
+    ("peaceful_protest", "Protests", "Demonstrations"),
+    ("excessive_force_against_protesters", "Protests", "Political violence; Demonstrations"),
+    ("violent_demonstration", "Riots", "Demonstrations"),
+    ("mob_violence", "Riots", "Political violence"),
+    ("arrests", "Strategic developments", "Strategic developments"),
+    ("diplomacy", None, None),
+])
+def test_acled_event_and_disorder_types_in_acled_spelling(ontology, type_id, event_type, disorder_type):
+    sentence = "Something happened in Kidal on Sunday."
+    event = Event(type_id, 0.9, 0, sentence, [ArgumentSpan("location", "Kidal", 22, 27, 0.9)])
+    result = DocumentResult("d", sentence, "en", "2025-03-17", {}, [event], ontology.role_ids, 1)
+    (record,), _ = build_records(result, ontology)
+    assert (record.event_type, record.disorder_type) == (event_type, disorder_type)
+    assert record.sub_event_type == {t.id: t.name for t in ontology.event_types}[type_id]
+
+
+def test_acled_columns_in_acled_spelling_and_order():
+    acled = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+             "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "iso", "country",
+             "admin1", "location", "latitude", "longitude", "geo_precision", "source", "notes", "fatalities"]
+    names = [name for name, _ in record_columns()]
+    assert [n for n in names if n in acled] == acled          # all there, in ACLED's order
+    assert {"score", "plover", "quad_class", "lang", "evidence_starts", "evidence_ends"} <= set(names)
