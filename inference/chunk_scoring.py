@@ -21,19 +21,38 @@ if TYPE_CHECKING:
 # One output record (the score-output contract) and the number of sentences read.
 ScoredRecord = tuple[dict, int]
 
+# What a document becomes: the score contract ("spans"); the contract with normalised
+# values beside the spans and the document's merged records ("normalise"); or the same
+# object, written later as one row per record ("records"). The scorer only needs to know
+# whether to build records; the writer decides the rows.
+OUTPUT_MODES = ("spans", "normalise", "records")
+
 
 class ChunkScorer:
     """Scores chunks of input records with one loaded model."""
 
-    def __init__(self, extractor: Extractor) -> None:
+    def __init__(self, extractor: Extractor, mode: str = "spans") -> None:
+        if mode not in OUTPUT_MODES:
+            raise ValueError(f"unknown output mode {mode!r} (one of {', '.join(OUTPUT_MODES)})")
         self.extractor = extractor
+        self.mode = mode
 
     @classmethod
-    def load(cls, model_dir: str | Path, precision: str = "int8", threads: int | None = None) -> ChunkScorer:
+    def load(cls, model_dir: str | Path, precision: str = "int8", threads: int | None = None,
+             mode: str = "spans") -> ChunkScorer:
         """Load the model for this process (or actor) and wrap it."""
         from flashpoint.runtime import load
 
-        return cls(load(model_dir, precision=precision, threads=threads))
+        return cls(load(model_dir, precision=precision, threads=threads), mode)
+
+    def _output(self, record: InputRecord, result) -> ScoredRecord:
+        """The output object of one scored document; a failure to build its records is its error line."""
+        if self.mode == "spans":
+            return result.to_dict(), result.n_sentences
+        try:
+            return self.extractor.normalised(result), result.n_sentences
+        except Exception as error:  # noqa: BLE001 - this record's error line, the batch goes on
+            return error_record(record.id, f"records failed: {type(error).__name__}: {error}"), 0
 
     def __call__(self, records: list[InputRecord]) -> list[ScoredRecord]:
         """One (output record, sentence count) per input record, in input order.
@@ -48,12 +67,12 @@ class ChunkScorer:
         try:
             scored = self.extractor.pipeline.run(documents)
             for record, result in zip(good, scored):
-                results[id(record)] = (result.to_dict(), result.n_sentences)
+                results[id(record)] = self._output(record, result)
         except Exception:  # isolate the failing document(s): score one by one
             for record, document in zip(good, documents):
                 try:
                     result = self.extractor.pipeline.run([document])[0]
-                    results[id(record)] = (result.to_dict(), result.n_sentences)
+                    results[id(record)] = self._output(record, result)
                 except Exception as error:  # noqa: BLE001 - any failure becomes this record's error line
                     results[id(record)] = (error_record(record.id, f"scoring failed: {type(error).__name__}: {error}"), 0)
         return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]

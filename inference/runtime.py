@@ -113,6 +113,13 @@ class Extractor:
         except Exception as error:  # noqa: BLE001 - this document's failure is its result, not the stream's end
             return DocumentResult.failed(document.id, f"scoring failed: {type(error).__name__}: {error}")
 
+    def normalised(self, result: DocumentResult) -> dict:
+        """``result``'s score contract with dates, places, actors and fatalities normalised beside
+        the spans and its merged event records (``records``, ACLED's fields); see flashpoint.records."""
+        from flashpoint.records import normalised_document
+
+        return normalised_document(result, self.ontology)
+
 
 def _as_document(item: object, number: int) -> tuple[str, InputDocument | str]:
     """(id, validated document) for an item of ``extract_many``, or (id, why it is invalid)."""

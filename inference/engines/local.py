@@ -25,10 +25,10 @@ class WorkerFailedError(RuntimeError):
     """A worker process could not load the model or died while scoring."""
 
 
-def _serve(model_dir: str, precision: str, threads: int, tasks, results) -> None:
+def _serve(model_dir: str, precision: str, threads: int, mode: str, tasks, results) -> None:
     """Worker process: load the model once, then score chunks until told to stop."""
     try:
-        scorer = ChunkScorer.load(model_dir, precision=precision, threads=threads)
+        scorer = ChunkScorer.load(model_dir, precision=precision, threads=threads, mode=mode)
     except Exception as error:  # noqa: BLE001 - reported to the driver, which stops the run
         results.put((-1, f"{type(error).__name__}: {error}"))
         return
@@ -68,16 +68,16 @@ def _in_order(chunks: Iterable[list[InputRecord]], processes: list, tasks, resul
 
 
 @contextmanager
-def local_engine(model_dir: Path, precision: str, workers: int) -> Iterator:
+def local_engine(model_dir: Path, precision: str, workers: int, mode: str = "spans") -> Iterator:
     """A function from an iterable of chunks to their scored chunks, in order."""
     threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
     if workers <= 1:
-        scorer = ChunkScorer.load(model_dir, precision=precision, threads=threads)
+        scorer = ChunkScorer.load(model_dir, precision=precision, threads=threads, mode=mode)
         yield lambda chunks: map(scorer, chunks)
         return
     context = multiprocessing.get_context("spawn")
     tasks, results = context.Queue(), context.Queue()
-    processes = [context.Process(target=_serve, args=(str(model_dir), precision, threads, tasks, results), daemon=True)
+    processes = [context.Process(target=_serve, args=(str(model_dir), precision, threads, mode, tasks, results), daemon=True)
                  for _ in range(workers)]
     for process in processes:
         process.start()
