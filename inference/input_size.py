@@ -1,8 +1,8 @@
 """How many records the inputs hold, for the progress bar's total and ETA.
 
-Counting is a fast pass over the raw bytes (newlines of JSONL, CSV rows, .txt files
-of a folder, Parquet row counts from file metadata), far cheaper than scoring. Where
-the count cannot be had cheaply (WARC) or a file cannot be read, the total is
+Counting is a fast pass over the raw bytes (newlines of JSONL, CSV rows, .txt and .html
+files of a folder, one for a saved .html page, Parquet row counts from file metadata),
+far cheaper than scoring. Where the count cannot be had cheaply (WARC) or a file cannot be read, the total is
 unknown and the bar shows a count and a rate without an ETA. The total only guides
 the bar: nothing depends on it being exact.
 """
@@ -15,6 +15,8 @@ import io
 import sys
 import zlib
 from pathlib import Path
+
+from flashpoint.inputs.text_folder import HTML_SUFFIXES, count_entries
 
 _BLOCK = 1 << 20
 
@@ -42,8 +44,10 @@ def _count_csv_rows(path: Path) -> int:
 def _count_one(path: Path) -> int | None:
     name = path.name.lower()
     if path.is_dir():
-        return sum(1 for file in path.rglob("*.txt") if file.is_file())
-    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json")):
+        return count_entries(path)
+    if name.endswith(HTML_SUFFIXES):
+        return 1
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json")):
         return _count_lines(path)
     if name.endswith((".csv", ".csv.gz")):
         return _count_csv_rows(path)

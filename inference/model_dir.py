@@ -72,6 +72,12 @@ def resolve_model_dir(given: Path | str | None) -> Path:
                         f"{MODEL_ENVIRONMENT_VARIABLE}=DIR (a directory written by `flashpoint train`)")
 
 
+# The manifest's int8 entry says ``"activations": "calibrated"`` when every activation
+# scale is fixed in the graph (flashpoint.training.quantize.freeze_activation_scales);
+# older exports quantised activations per batch.
+CALIBRATED_ACTIVATIONS = "calibrated"
+
+
 def model_graphs(model_dir: Path, precision: str, manifest: dict | None = None) -> dict:
     """The manifest's ONNX entry for ``precision``, checked to exist on disk."""
     manifest = manifest if manifest is not None else read_manifest(model_dir)
@@ -82,6 +88,10 @@ def model_graphs(model_dir: Path, precision: str, manifest: dict | None = None) 
     for key in ("encoder", "tagger"):
         if not (model_dir / graphs[key]).is_file():
             raise ModelDirError(f"{model_dir} lacks {graphs[key]} named by its manifest; run `flashpoint export`")
+    if precision == "int8" and graphs.get("activations") != CALIBRATED_ACTIVATIONS:
+        logger.warning("%s: its int8 graphs take activation scales per batch, so a document's scores depend on "
+                       "what it is batched with; re-export it (`flashpoint export %s`) or use fp32",
+                       model_dir, model_dir)
     return graphs
 
 

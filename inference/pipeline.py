@@ -19,12 +19,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from flashpoint.datelines import dateline_end
+from flashpoint.documents import InputDocument
 from flashpoint.language import detect_language
 from flashpoint.ontology import Ontology
 from flashpoint.results import ArgumentSpan, DocumentResult, Event
@@ -43,14 +43,6 @@ class Backend(Protocol):
 
     def tag(self, states: np.ndarray, attention_mask: np.ndarray, type_ids: np.ndarray) -> np.ndarray:
         """Return role-tag logits (B, L, R, 3) for each row conditioned on ``type_ids``."""
-
-
-@dataclass(frozen=True)
-class InputDocument:
-    id: str
-    text: str
-    lang: str | None = None
-    date: str | None = None
 
 
 # A dateline names where a story was filed: a location at most, never a participant.
@@ -122,7 +114,7 @@ class Pipeline:
         for d, doc in enumerate(documents):
             results.append(
                 DocumentResult(
-                    id=doc.id, text=doc.text, lang=langs[d], date=doc.date,
+                    id=doc.id, text=doc.text, lang=langs[d], date=doc.date, date_source=doc.date_source,
                     event_types={t: float(per_doc_scores[d, i]) for i, t in enumerate(self.ontology.type_ids)},
                     events=per_doc_events[d], roles=self.ontology.role_ids, n_sentences=len(sentences[d]),
                 )

@@ -1,196 +1,127 @@
 """Archive readers: every input record becomes exactly one ``InputRecord``.
 
-Supported inputs: JSONL (optionally .gz) following the score-input contract
-``{"id", "text", "date" (optional), "lang" (optional)}``; CSV with a column
-mapping; directories of .txt files; WARC files (.warc, .warc.gz) whose HTML
-responses are turned into text. A record that cannot be read (invalid JSON,
-undecodable bytes, missing or empty text, text over the size limit, a bad date)
-is still yielded, with ``error`` set, so that the output has one status per input
-and nothing is dropped in silence.
+Supported inputs (the format follows the name): JSONL (optionally .gz) following the
+score-input contract ``{"id", "text", "date" (optional), "lang" (optional)}``; CSV
+(optionally .gz) and Parquet with a column mapping; folders of .txt (and .html) files;
+saved .html pages; WARC files (.warc, .warc.gz) whose HTML responses give their article
+text and date. The formats live in :mod:`flashpoint.inputs`, one module each.
+
+A record that cannot be read (invalid JSON, undecodable bytes, missing or empty text,
+text over the size limit, a bad date, an id that is not a string) is still yielded,
+with ``error`` set, so that the output has one status per input and nothing is dropped
+in silence. A fault of a whole file (a truncated or corrupt gzip stream, a CSV without
+its text column, a corrupt WARC record) is one such record naming the file and where
+reading stopped, and the other inputs are read all the same. Ids used twice are
+reported as warnings.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
-import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_TEXT_CHARS = 200_000
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from flashpoint.documents import MAX_TEXT_CHARS
+from flashpoint.inputs.csv_table import read_csv
+from flashpoint.inputs.jsonl import read_jsonl
+from flashpoint.inputs.parquet_table import read_parquet
+from flashpoint.inputs.records import ColumnMapping, FieldReader, InputRecord, failed, logger, printable
+from flashpoint.inputs.text_folder import read_html_file, read_text_folder
+from flashpoint.inputs.warc import read_warc
 
+__all__ = ["MAX_TEXT_CHARS", "ColumnMapping", "InputRecord", "LineRange", "input_kind", "read_inputs", "read_jsonl_lines"]
 
-@dataclass(frozen=True)
-class ColumnMapping:
-    id: str = "id"
-    text: str = "text"
-    date: str | None = "date"
-    lang: str | None = "lang"
-
-
-@dataclass(frozen=True)
-class InputRecord:
-    id: str
-    text: str | None
-    date: str | None = None
-    lang: str | None = None
-    error: str | None = None
-
-
-def _checked(record_id: str, text, date, lang, where: str) -> InputRecord:
-    """Apply the contract's checks to one record's fields."""
-    if not isinstance(text, str):
-        return InputRecord(record_id, None, error=f"{where}: field 'text' is missing or not a string")
-    if not text.strip():
-        return InputRecord(record_id, None, error=f"{where}: text is empty")
-    if len(text) > MAX_TEXT_CHARS:
-        return InputRecord(record_id, None, error=f"{where}: text has {len(text)} characters, over the limit of {MAX_TEXT_CHARS}")
-    if date not in (None, "") and (not isinstance(date, str) or not _DATE.match(date)):
-        return InputRecord(record_id, None, error=f"{where}: date {date!r} is not YYYY-MM-DD")
-    if lang not in (None, "") and (not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}", lang)):
-        return InputRecord(record_id, None, error=f"{where}: lang {lang!r} is not an ISO 639 code")
-    return InputRecord(record_id, text, date or None, lang or None)
-
-
-def _open_binary(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-
-
-def read_jsonl(path: Path) -> Iterator[InputRecord]:
-    with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            fallback_id = f"{path.name}:{number}"
-            if not raw.strip():
-                yield InputRecord(fallback_id, None, error=f"{where}: blank line")
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield InputRecord(fallback_id, None, error=f"{where}: not valid UTF-8 ({error.reason} at byte {error.start})")
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield InputRecord(fallback_id, None, error=f"{where}: invalid JSON ({error.msg})")
-                continue
-            if not isinstance(data, dict):
-                yield InputRecord(fallback_id, None, error=f"{where}: a record must be a JSON object")
-                continue
-            record_id = data.get("id")
-            if not isinstance(record_id, (str, int)) or record_id == "":
-                yield InputRecord(fallback_id, None, error=f"{where}: field 'id' is missing")
-                continue
-            yield _checked(str(record_id), data.get("text"), data.get("date"), data.get("lang"), where)
-
-
-def read_csv(path: Path, columns: ColumnMapping) -> Iterator[InputRecord]:
-    csv.field_size_limit(sys.maxsize)
-    with _open_binary(path) as binary:
-        handle = io.TextIOWrapper(binary, encoding="utf-8", errors="strict", newline="")
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or columns.text not in reader.fieldnames:
-            raise ValueError(f"{path}: no column {columns.text!r} (columns: {reader.fieldnames}); use --text-column")
-        number = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except UnicodeDecodeError as error:
-                yield InputRecord(f"{path.name}:{number + 1}", None, error=f"{path}: not valid UTF-8 after row {number} ({error.reason}); rest of file unreadable")
-                break
-            number += 1
-            where = f"{path}:{number}"
-            record_id = row.get(columns.id) or f"{path.name}:{number}"
-            yield _checked(record_id, row.get(columns.text), row.get(columns.date) if columns.date else None,
-                           row.get(columns.lang) if columns.lang else None, where)
-
-
-def read_text_directory(path: Path) -> Iterator[InputRecord]:
-    for file in sorted(p for p in path.rglob("*.txt") if p.is_file()):
-        record_id = str(file.relative_to(path))
-        try:
-            text = file.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield InputRecord(record_id, None, error=f"{file}: not valid UTF-8 ({error.reason} at byte {error.start})")
-            continue
-        yield _checked(record_id, text, None, None, str(file))
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page: scripts, styles and navigation dropped, blocks kept apart."""
-    from selectolax.lexbor import LexborHTMLParser as HTMLParser
-
-    tree = HTMLParser(html)
-    for selector in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form"):
-        for node in tree.css(selector):
-            node.decompose()
-    root = tree.body or tree.root
-    if root is None:
-        return ""
-    blocks = [" ".join(node.text(deep=True, separator=" ").split()) for node in root.css("h1, h2, h3, p, li")]
-    blocks = [b for b in blocks if b]
-    if not blocks:
-        blocks = [" ".join(root.text(separator=" ").split())]
-    return "\n\n".join(blocks)
-
-
-def read_warc(path: Path) -> Iterator[InputRecord]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    with path.open("rb") as handle:
-        for number, record in enumerate(ArchiveIterator(handle), start=1):
-            if record.rec_type != "response":
-                continue
-            uri = record.rec_headers.get_header("WARC-Target-URI") or f"{path.name}#{number}"
-            date = (record.rec_headers.get_header("WARC-Date") or "")[:10] or None
-            content_type = record.http_headers.get_header("Content-Type", "") if record.http_headers else ""
-            if "html" not in content_type and "text" not in content_type:
-                continue
-            payload = record.content_stream().read()
-            try:
-                html = payload.decode("utf-8")
-            except UnicodeDecodeError:
-                charset = re.search(r"charset=([\w-]+)", content_type)
-                try:
-                    html = payload.decode(charset.group(1) if charset else "utf-8", errors="strict")
-                except (LookupError, UnicodeDecodeError) as error:
-                    yield InputRecord(uri, None, error=f"{path} record {number}: cannot decode page ({error})")
-                    continue
-            text = html_to_text(html) if "html" in content_type else html
-            yield _checked(uri, text, date, None, f"{path} record {number}")
+_SUFFIXES = {
+    "warc": (".warc", ".warc.gz"),
+    "jsonl": (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json"),
+    "csv": (".csv", ".csv.gz"),
+    "parquet": (".parquet",),
+    "html": (".html", ".htm"),
+}
+# How many duplicate ids are named one by one before only their count is given.
+_NAMED_DUPLICATES = 10
 
 
 def input_kind(path: Path) -> str:
-    """The reader ``path`` goes to ("directory", "warc", "jsonl" or "csv"), from its name."""
-    name = path.name.lower()
+    """The reader ``path`` goes to ("directory", "warc", "jsonl", "csv", "parquet" or "html"), from its name."""
     if path.is_dir():
         return "directory"
-    if name.endswith((".warc", ".warc.gz")):
-        return "warc"
-    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json")):
-        return "jsonl"
-    if name.endswith((".csv", ".csv.gz")):
-        return "csv"
-    raise ValueError(f"{path}: unknown input format (expected .jsonl[.gz], .csv[.gz], .warc[.gz] or a directory of .txt)")
+    name = path.name.lower()
+    for kind, suffixes in _SUFFIXES.items():
+        if name.endswith(suffixes):
+            return kind
+    raise ValueError(f"{printable(str(path))}: unknown input format (expected .jsonl[.gz], .csv[.gz], .parquet, "
+                     ".warc[.gz], .html or a folder of .txt)")
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """Lines ``first_line``.. of a plain JSONL file: bytes ``start`` to ``end`` (both line starts)."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+def _read_one(path: Path, kind: str, columns: ColumnMapping, lines: LineRange | None = None) -> Iterator[InputRecord]:
+    fields = FieldReader(path, columns.html)
+    if lines is not None:
+        yield from read_jsonl(path, fields, lines.start, lines.end, lines.first_line)
+    elif kind == "directory":
+        yield from read_text_folder(path, fields, FieldReader(path, html=True))
+    elif kind == "warc":
+        yield from read_warc(path, FieldReader(path, html=True), FieldReader(path, html=False))
+    elif kind == "html":
+        yield from read_html_file(path, FieldReader(path, html=True))
+    elif kind == "jsonl":
+        yield from read_jsonl(path, fields)
+    elif kind == "csv":
+        yield from read_csv(path, columns, fields)
+    else:
+        yield from read_parquet(path, columns, fields)
+    fields.finish()
+
+
+def _contained(path: Path, columns: ColumnMapping, lines: LineRange | None = None) -> Iterator[InputRecord]:
+    """The records of one input (or of ``lines`` of it); a failure no reader foresaw ends
+    this input with an error record, never the run."""
+    count = 0 if lines is None else lines.first_line - 1
+    try:
+        kind = input_kind(path)
+        for record in _read_one(path, kind, columns, lines):
+            count += 1
+            yield record
+    except Exception as error:  # noqa: BLE001 - any fault of one input is reported, the next input is read
+        yield failed(f"{path.name}:{count + 1}", printable(str(path)),
+                     f"reading failed after {count} record(s) ({type(error).__name__}: {error}); "
+                     "the rest of this input is not read")
+
+
+def read_jsonl_lines(path: Path, columns: ColumnMapping, lines: LineRange) -> Iterator[InputRecord]:
+    """The records of ``lines`` of a plain JSONL file, each exactly as :func:`read_inputs`
+    gives it for the whole file: how a distributed run reads one shard of a big file."""
+    if input_kind(path) != "jsonl" or path.name.lower().endswith(".gz"):
+        raise ValueError(f"{printable(str(path))}: only a plain JSONL file is read by line range")
+    yield from _contained(path, columns, lines)
 
 
 def read_inputs(paths: list[Path], columns: ColumnMapping | None = None) -> Iterator[InputRecord]:
     """All records of all ``paths``, in order; the format follows each path's name."""
     columns = columns or ColumnMapping()
     for path in paths:
-        kind = input_kind(path)
-        if kind == "directory":
-            yield from read_text_directory(path)
-        elif kind == "warc":
-            yield from read_warc(path)
-        elif kind == "jsonl":
-            yield from read_jsonl(path)
-        else:
-            yield from read_csv(path, columns)
+        input_kind(path)  # an input of unknown format is the user's mistake: refused before any reading
+    seen: set[int] = set()  # hashes of the ids, not the ids: a long archive's ids need not fit in memory
+    duplicates = 0
+    for path in paths:
+        for record in _contained(path, columns):
+            if record.error is None:
+                key = hash(record.id)
+                if key in seen:
+                    duplicates += 1
+                    if duplicates <= _NAMED_DUPLICATES:
+                        logger.warning("%s: id %r was used by an earlier record; its results cannot be told apart",
+                                       printable(str(path)), record.id)
+                seen.add(key)
+            yield record
+    if duplicates:
+        logger.warning("%d record(s) reuse an id of an earlier record", duplicates)

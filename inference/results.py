@@ -9,7 +9,9 @@ Score output contract, one object per input document::
                  "arguments": {role: [{"text","start","end"}]}}]}
 
 Offsets index the document text. Fields beyond the contract (``date``,
-argument ``score``) are additions that never change the contract's fields.
+``date_source``, argument ``score``) are additions that never change the contract's
+fields: ``date_source`` appears only when the date was not given by the input but found
+in the page ("page") or taken from the WARC capture ("crawl").
 """
 
 from __future__ import annotations
@@ -68,8 +70,21 @@ class DocumentResult:
     events: list[Event]
     roles: list[str]
     n_sentences: int = 0
+    date_source: str | None = None
+    error: str | None = None  # set when the document could not be scored (extract_many goes on)
+
+    @property
+    def status(self) -> str:
+        return "error" if self.error is not None else "ok"
+
+    @classmethod
+    def failed(cls, document_id: str, reason: str, text: str = "") -> "DocumentResult":
+        """The result of a document that could not be scored: no events, ``error`` says why."""
+        return cls(id=document_id, text=text, lang="", date=None, event_types={}, events=[], roles=[], error=reason)
 
     def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return error_record(self.id, self.error)
         record: dict[str, Any] = {
             "id": self.id,
             "status": "ok",
@@ -79,6 +94,8 @@ class DocumentResult:
         }
         if self.date is not None:
             record["date"] = self.date
+            if self.date_source is not None:
+                record["date_source"] = self.date_source
         return record
 
 

@@ -105,12 +105,15 @@ class RunIdentity:
     columns: list
     input_fingerprints: list[dict[str, list]]
     model_fingerprint: dict[str, list]
+    mode: str = "spans"  # output mode; checkpoints written before modes existed were spans runs
 
     @classmethod
-    def of(cls, inputs: list[Path], model_dir: Path, precision: str, output_format: str, columns: list) -> "RunIdentity":
+    def of(cls, inputs: list[Path], model_dir: Path, precision: str, output_format: str, columns: list,
+           mode: str = "spans") -> "RunIdentity":
         return cls(inputs=[str(p.resolve()) for p in inputs], model=str(model_dir.resolve()), precision=precision,
                    output_format=output_format, columns=list(columns),
-                   input_fingerprints=[fingerprint(p) for p in inputs], model_fingerprint=model_fingerprint(model_dir))
+                   input_fingerprints=[fingerprint(p) for p in inputs], model_fingerprint=model_fingerprint(model_dir),
+                   mode=mode)
 
     def check_resumable_by(self, saved: dict, checkpoint: Path) -> None:
         """Raise :class:`RunMismatchError` saying why ``saved`` cannot be continued by this run."""
@@ -122,6 +125,9 @@ class RunIdentity:
             if saved.get(key) != getattr(self, key):
                 raise RunMismatchError(f"{checkpoint} belongs to a run with other {label} "
                                        f"({saved.get(key)} instead of {getattr(self, key)}); {hint}")
+        if saved.get("mode", "spans") != self.mode:
+            raise RunMismatchError(f"{checkpoint} belongs to a run with another output mode "
+                                   f"({saved.get('mode', 'spans')} instead of {self.mode}); {hint}")
         for name, before, now in zip(self.inputs, saved["input_fingerprints"], self.input_fingerprints):
             if before != now:
                 changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from flashpoint.documents import InputDocument, InvalidDocument, check_id, kind_of, validate_document
 from flashpoint.model_dir import ModelDirError, model_graphs, read_manifest, read_ontology, read_thresholds
-from flashpoint.pipeline import InputDocument, Pipeline
+from flashpoint.pipeline import Pipeline
 from flashpoint.results import DocumentResult
 from flashpoint.tokenization import WindowTokenizer
 
@@ -72,22 +73,73 @@ class Extractor:
         self.ontology = pipeline.ontology
 
     def extract(self, text: str, date: str | None = None, lang: str | None = None, id: str = "0") -> DocumentResult:
-        """Events of one document; ``lang`` skips language identification."""
-        return self.pipeline.run([InputDocument(id=id, text=text, lang=lang, date=date)])[0]
+        """Events of one document; ``lang`` skips language identification.
+
+        ``date`` and ``lang`` are checked as ``flashpoint score`` checks them (an ISO datetime
+        keeps its date; "2025-02-30" raises :class:`flashpoint.documents.InvalidDate`), and a
+        text over ``MAX_TEXT_CHARS`` raises :class:`flashpoint.documents.InvalidText`.
+        """
+        return self.pipeline.run([validate_document(id, text, date, lang)])[0]
 
     def extract_many(self, documents: Iterable[str | dict | InputDocument], batch_size: int = 64) -> Iterator[DocumentResult]:
-        """Stream results in input order; items are texts, dicts with ``text`` or InputDocuments."""
-        def as_documents() -> Iterator[InputDocument]:
-            for number, item in enumerate(documents):
-                if isinstance(item, InputDocument):
-                    yield item
-                elif isinstance(item, str):
-                    yield InputDocument(id=str(number), text=item)
-                else:
-                    yield InputDocument(id=str(item.get("id", number)), text=item["text"],
-                                        lang=item.get("lang"), date=item.get("date"))
+        """Stream results in input order; items are texts, dicts with ``text`` or InputDocuments.
 
-        return self.pipeline.stream(as_documents(), chunk_size=batch_size)
+        An item that is not a valid document (a bad date, a text that is not a string...) or
+        that fails to score yields a result with ``error`` set (``status == "error"``) in its
+        place, and the stream goes on.
+        """
+        chunk: list[tuple[str, InputDocument | str]] = []
+        for number, item in enumerate(documents):
+            chunk.append(_as_document(item, number))
+            if len(chunk) >= batch_size:
+                yield from self._score_isolated(chunk)
+                chunk = []
+        if chunk:
+            yield from self._score_isolated(chunk)
+
+    def _score_isolated(self, chunk: list[tuple[str, InputDocument | str]]) -> list[DocumentResult]:
+        """Results of a chunk in order; an invalid item, or one whose scoring fails, gets an error result."""
+        valid = [document for _, document in chunk if isinstance(document, InputDocument)]
+        try:
+            scored = iter(self.pipeline.run(valid))
+        except Exception:  # noqa: BLE001 - find the failing document(s): score one by one
+            scored = iter([self._score_one(document) for document in valid])
+        return [next(scored) if isinstance(document, InputDocument) else DocumentResult.failed(item_id, document)
+                for item_id, document in chunk]
+
+    def _score_one(self, document: InputDocument) -> DocumentResult:
+        try:
+            return self.pipeline.run([document])[0]
+        except Exception as error:  # noqa: BLE001 - this document's failure is its result, not the stream's end
+            return DocumentResult.failed(document.id, f"scoring failed: {type(error).__name__}: {error}")
+
+    def normalised(self, result: DocumentResult) -> dict:
+        """``result``'s score contract with dates, places, actors and fatalities normalised beside
+        the spans and its merged event records (``records``, ACLED's fields); see flashpoint.records."""
+        from flashpoint.records import normalised_document
+
+        return normalised_document(result, self.ontology)
+
+
+def _as_document(item: object, number: int) -> tuple[str, InputDocument | str]:
+    """(id, validated document) for an item of ``extract_many``, or (id, why it is invalid)."""
+    fallback_id = str(number)
+    if isinstance(item, InputDocument):
+        raw_id, fields = item.id, (item.text, item.date, item.lang, item.date_source)
+    elif isinstance(item, str):
+        raw_id, fields = fallback_id, (item, None, None, None)
+    elif isinstance(item, dict):
+        raw_id, fields = item.get("id", fallback_id), (item.get("text"), item.get("date"), item.get("lang"), None)
+    else:
+        return fallback_id, f"item {number} is {kind_of(item)}, not a text, a dict or an InputDocument"
+    try:
+        shown = check_id(raw_id)
+    except InvalidDocument:
+        shown = fallback_id  # the result must carry an id that can be written
+    try:
+        return shown, validate_document(raw_id, *fields)
+    except InvalidDocument as error:
+        return shown, str(error)
 
 
 def load(model_dir: str | Path, precision: str = "int8", threads: int | None = None, batch_size: int = 32) -> Extractor:

@@ -14,7 +14,9 @@ synced and renamed), so a file at the output's name is always complete.
 One writer per output is enforced by a lock; a checkpoint is only continued by a
 run with the same inputs (unchanged since: size and modification time), model,
 precision, format and CSV columns. With ``workers > 1`` chunks are scored in worker
-processes, each with its own ONNX Runtime session, and re-ordered before writing.
+processes, each with its own ONNX Runtime session, and re-ordered before writing
+(:mod:`flashpoint.engines.local`); the records of a chunk become output records in
+:class:`flashpoint.chunk_scoring.ChunkScorer`, which every engine shares.
 """
 
 from __future__ import annotations
@@ -25,20 +27,19 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
 from flashpoint.durable import fsync_directory, publish
 from flashpoint.errors import UserError
+from flashpoint.engines.local import local_engine
 from flashpoint.model_dir import model_graphs
 from flashpoint.readers import ColumnMapping, InputRecord, input_kind, read_inputs
-from flashpoint.results import error_record
 from flashpoint.run_lock import RunLock
 from flashpoint.run_state import RunFiles, RunIdentity, RunMismatchError, RunState
-from flashpoint.writers import encode_chunk, merge_parquet_parts, output_format, write_parquet_part
+from flashpoint.writers import (encode_chunk, encode_record_chunk, merge_parquet_parts, output_format, record_schema,
+                                write_parquet_part, write_record_parquet_part)
 
 logger = logging.getLogger(__name__)
 MAX_ERROR_EXAMPLES = 5
@@ -69,53 +70,6 @@ class OutputExistsError(UserError):
     """The output is finished already; overwriting it needs ``--force``."""
 
 
-# -- worker side ------------------------------------------------------------------
-_EXTRACTOR = None
-
-
-def _init_worker(model_dir: str, precision: str, threads: int) -> None:
-    global _EXTRACTOR
-    from flashpoint.runtime import load
-
-    _EXTRACTOR = load(model_dir, precision=precision, threads=threads)
-
-
-def _score_chunk(records: list[InputRecord]) -> list[tuple[dict, int]]:
-    """Score one chunk; return (output record, sentence count) per input, in order."""
-    from flashpoint.pipeline import InputDocument
-
-    good = [r for r in records if r.error is None]
-    results: dict[int, tuple[dict, int]] = {}
-    documents = [InputDocument(r.id, r.text, r.lang, r.date) for r in good]
-    try:
-        scored = _EXTRACTOR.pipeline.run(documents)
-        for record, result in zip(good, scored):
-            results[id(record)] = (result.to_dict(), result.n_sentences)
-    except Exception:  # isolate the failing document(s): score one by one
-        for record, document in zip(good, documents):
-            try:
-                result = _EXTRACTOR.pipeline.run([document])[0]
-                results[id(record)] = (result.to_dict(), result.n_sentences)
-            except Exception as error:  # noqa: BLE001 - any failure becomes this record's error line
-                results[id(record)] = (error_record(record.id, f"scoring failed: {type(error).__name__}: {error}"), 0)
-    return [results[id(r)] if r.error is None else (error_record(r.id, r.error), 0) for r in records]
-
-
-@contextmanager
-def local_engine(model_dir: Path, precision: str, workers: int) -> Iterator:
-    """A function from chunks to their scored chunks, in order: this process or ``workers`` processes."""
-    threads = max(1, (os.cpu_count() or 1) // max(workers, 1))
-    if workers <= 1:
-        _init_worker(str(model_dir), precision, threads)
-        yield lambda chunks: map(_score_chunk, chunks)
-        return
-    pool = get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(model_dir), precision, threads))
-    try:
-        yield lambda chunks: pool.imap(_score_chunk, chunks)
-    finally:
-        pool.terminate()
-
-
 # -- driver side ------------------------------------------------------------------
 def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRecord]]:
     while chunk := list(itertools.islice(records, size)):
@@ -126,8 +80,9 @@ def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRec
 class _ChunkWriter:
     """Appends chunks to the run's partial file or part folder, truncated to the checkpoint first."""
 
-    def __init__(self, kind: str, files: RunFiles, state: RunState) -> None:
+    def __init__(self, kind: str, files: RunFiles, state: RunState, mode: str = "spans") -> None:
         self.kind, self.files, self.state = kind, files, state
+        self.records = mode == "records"  # one row per merged event instead of one per document
         self._handle: BinaryIO | None = None
         if kind == "parquet":
             self._prepare_parts()
@@ -157,7 +112,11 @@ class _ChunkWriter:
         self._handle = partial.open("ab")
         self._handle.truncate(self.state.bytes)  # drop what was written after the last checkpoint
         if self.kind == "csv" and self.state.bytes == 0:
-            self._append(encode_chunk([], "csv", with_header=True))
+            self._append(self._encode([], with_header=True))
+
+    def _encode(self, documents: list[dict], with_header: bool = False) -> bytes:
+        encode = encode_record_chunk if self.records else encode_chunk
+        return encode(documents, self.kind, with_header=with_header)
 
     def _append(self, data: bytes) -> None:
         assert self._handle is not None
@@ -169,12 +128,12 @@ class _ChunkWriter:
     def write(self, documents: list[dict]) -> None:
         if self.kind == "parquet":
             temporary = self._part(self.state.parts).with_suffix(".tmp")
-            write_parquet_part(documents, temporary)
+            (write_record_parquet_part if self.records else write_parquet_part)(documents, temporary)
             os.replace(temporary, self._part(self.state.parts))
             fsync_directory(self.files.parts)
             self.state.parts += 1
         else:
-            self._append(encode_chunk(documents, self.kind, with_header=False))
+            self._append(self._encode(documents))
 
     def close(self) -> None:
         if self._handle is not None:
@@ -182,11 +141,11 @@ class _ChunkWriter:
             self._handle = None
 
 
-def _publish_output(kind: str, files: RunFiles, state: RunState) -> None:
+def _publish_output(kind: str, files: RunFiles, state: RunState, mode: str) -> None:
     """Put the complete output in place under its final name (again, if a kill interrupted it)."""
     if kind == "parquet":
         parts = [files.parts / f"part-{i:06d}.parquet" for i in range(state.parts)]
-        merge_parquet_parts(parts, files.output)
+        merge_parquet_parts(parts, files.output, record_schema() if mode == "records" else None)
     elif files.partial.exists():
         publish(files.partial, files.output)
     elif not files.output.exists():
@@ -194,6 +153,16 @@ def _publish_output(kind: str, files: RunFiles, state: RunState) -> None:
 
 
 # -- the run ------------------------------------------------------------------------------
+def output_mode(output: Path, records: bool, normalise: bool) -> str:
+    """The output mode (:data:`flashpoint.chunk_scoring.OUTPUT_MODES`) asked by ``--records``/``--normalise``."""
+    if records and normalise:
+        raise UserError("choose --records (one row per event) or --normalise (one line per document), not both")
+    if normalise and output_format(output) != "jsonl":
+        raise UserError(f"{output}: --normalise extends the JSONL score contract; write a .jsonl "
+                        "(or use --records for CSV/Parquet rows)")
+    return "records" if records else "normalise" if normalise else "spans"
+
+
 def _check_request(inputs: list[Path], output: Path) -> None:
     """Refuse a run that cannot succeed before anything is written."""
     if not inputs:
@@ -246,43 +215,53 @@ def score_archive(
     columns: ColumnMapping | None = None,
     force: bool = False,
     progress: bool = True,
+    records: bool = False,
+    normalise: bool = False,
 ) -> ScoreSummary:
-    """Score every record of ``inputs`` into ``output``; continue an interrupted run of the same command."""
+    """Score every record of ``inputs`` into ``output``; continue an interrupted run of the same command.
+
+    With ``records`` the output holds one row per merged event (ACLED's columns,
+    :mod:`flashpoint.records`) instead of one line per document; a failed document
+    keeps one error row. With ``normalise`` (JSONL only) it stays the score contract,
+    one line per document, with normalised values beside the spans and the document's
+    records under ``records``.
+    """
     inputs, output, model_dir = [Path(p) for p in inputs], Path(output), Path(model_dir)
     columns = columns or ColumnMapping()
     kind = output_format(output)
+    mode = output_mode(output, records, normalise)
     _check_request(inputs, output)
     model_graphs(model_dir, precision)  # a wrong model directory is refused before any file is made
     output.parent.mkdir(parents=True, exist_ok=True)
     files = RunFiles(output)
-    identity = RunIdentity.of(inputs, model_dir, precision, kind, list(astuple(columns)))
+    identity = RunIdentity.of(inputs, model_dir, precision, kind, list(astuple(columns)), mode)
     with RunLock(files.lock, output):
         state, fresh = _open_run(files, identity, force)
         try:
-            return _run(state, files, kind, inputs, model_dir, precision, workers, chunk_size, columns, progress)
+            return _run(state, files, kind, mode, inputs, model_dir, precision, workers, chunk_size, columns, progress)
         except BaseException:
             if fresh and state.documents == 0 and state.phase == "scoring":
                 _discard(files)  # nothing scored: leave nothing behind
             raise
 
 
-def _run(state: RunState, files: RunFiles, kind: str, inputs: list[Path], model_dir: Path, precision: str,
+def _run(state: RunState, files: RunFiles, kind: str, mode: str, inputs: list[Path], model_dir: Path, precision: str,
          workers: int, chunk_size: int, columns: ColumnMapping, progress: bool) -> ScoreSummary:
     summary = ScoreSummary(documents=state.documents, sentences=state.sentences, events=state.events,
                            errors=state.errors, resumed_from=state.documents,
                            error_examples=list(state.error_examples))
     started = time.time()
     if state.phase == "scoring":
-        writer = _ChunkWriter(kind, files, state)
+        writer = _ChunkWriter(kind, files, state, mode)
         try:
-            _score_remaining(state, summary, writer, files, inputs, model_dir, precision, workers, chunk_size,
+            _score_remaining(state, summary, writer, files, mode, inputs, model_dir, precision, workers, chunk_size,
                              columns, progress)
         finally:
             writer.close()
         state.phase = "finishing"
         state.save(files.checkpoint)
     if state.phase == "finishing":
-        _publish_output(kind, files, state)
+        _publish_output(kind, files, state, mode)
         state.phase = "complete"
         state.save(files.checkpoint)
     shutil.rmtree(files.parts, ignore_errors=True)
@@ -292,7 +271,7 @@ def _run(state: RunState, files: RunFiles, kind: str, inputs: list[Path], model_
     return summary
 
 
-def _score_remaining(state: RunState, summary: ScoreSummary, writer: _ChunkWriter, files: RunFiles,
+def _score_remaining(state: RunState, summary: ScoreSummary, writer: _ChunkWriter, files: RunFiles, mode: str,
                      inputs: list[Path], model_dir: Path, precision: str, workers: int, chunk_size: int,
                      columns: ColumnMapping, progress: bool) -> None:
     records = read_inputs(inputs, columns)
@@ -307,12 +286,13 @@ def _score_remaining(state: RunState, summary: ScoreSummary, writer: _ChunkWrite
         bar = tqdm(total=count_records(inputs), initial=state.documents, unit="doc", desc="scoring",
                    dynamic_ncols=True)
     try:
-        with local_engine(model_dir, precision, workers) as score_chunks:
+        with local_engine(model_dir, precision, workers, mode) as score_chunks:
             for chunk in score_chunks(_chunks(records, chunk_size)):
                 writer.write([document for document, _ in chunk])
                 for document, n_sentences in chunk:
                     summary.sentences += n_sentences
-                    summary.events += len(document["events"])
+                    # events are counted as the output counts them: merged records in records mode
+                    summary.events += len(document.get("records", [])) if mode == "records" else len(document["events"])
                     if document["status"] == "error":
                         summary.errors += 1
                         if len(summary.error_examples) < MAX_ERROR_EXAMPLES:

@@ -17,7 +17,7 @@ from flashpoint.durable import fsync_file, publish, temporary_name
 from flashpoint.errors import UserError
 
 FLAT_COLUMNS = [
-    "id", "status", "error", "lang", "date", "event_index", "type", "score", "sentence_index",
+    "id", "status", "error", "lang", "date", "date_source", "event_index", "type", "score", "sentence_index",
     "actors", "targets", "locations", "times", "fatalities", "sentence",
 ]
 _ROLE_COLUMNS = {"actor": "actors", "target": "targets", "location": "locations", "time": "times",
@@ -26,7 +26,7 @@ _ROLE_COLUMNS = {"actor": "actors", "target": "targets", "location": "locations"
 
 def flat_rows(document: dict) -> list[dict]:
     base = {"id": document["id"], "status": document["status"], "error": document.get("error"),
-            "lang": document.get("lang"), "date": document.get("date")}
+            "lang": document.get("lang"), "date": document.get("date"), "date_source": document.get("date_source")}
     if not document["events"]:
         return [{**{c: None for c in FLAT_COLUMNS}, **base}]
     rows = []
@@ -77,18 +77,86 @@ def write_parquet_part(documents: list[dict], path: Path) -> None:
     fsync_file(path)
 
 
-def merge_parquet_parts(parts: list[Path], destination: Path) -> None:
+def merge_parquet_parts(parts: list[Path], destination: Path, empty_schema=None) -> None:
     """Concatenate the part files into ``destination``, which appears complete or not at all.
 
     The merged file is built under a temporary name, synced and renamed, so a kill
     during the merge leaves the parts intact and no truncated ``destination``.
-    Without parts (an empty input) the file holds the schema and no rows.
+    Without parts (an empty input) the file holds ``empty_schema`` (default: the
+    document rows' schema) and no rows.
     """
     import pyarrow.parquet as pq
 
     temporary = temporary_name(destination)
-    schema = pq.read_schema(parts[0]) if parts else _flat_schema()
+    schema = pq.read_schema(parts[0]) if parts else (empty_schema or _flat_schema())
     with pq.ParquetWriter(temporary, schema) as writer:
         for part in parts:
             writer.write_table(pq.read_table(part))
     publish(temporary, destination)
+
+
+# -- records mode: one row per merged event, ACLED's columns -------------------------
+def record_column_types() -> list[tuple[str, object]]:
+    """Record columns and their Python types, from :class:`flashpoint.records.EventRecord`,
+    plus ``status``/``error`` so a failed document keeps one visible row."""
+    from flashpoint.records import record_columns
+
+    return record_columns() + [("status", str), ("error", str | None)]
+
+
+def record_rows(document: dict) -> list[dict]:
+    """The record rows of one scored document (``document["records"]``); a failed one gives one error row."""
+    columns = [name for name, _ in record_column_types()]
+    if document["status"] == "error":
+        return [{**{c: None for c in columns}, "source": document["id"], "status": "error",
+                 "error": document.get("error"), "evidence_sentences": [], "evidence_starts": [],
+                 "evidence_ends": []}]
+    return [{**record, "status": "ok", "error": None} for record in document.get("records", [])]
+
+
+def _csv_value(value):
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+def encode_record_chunk(documents: list[dict], kind: str, with_header: bool) -> bytes:
+    """Serialise the record rows of one chunk (JSONL: one object per record; CSV: one line)."""
+    rows = [row for d in documents for row in record_rows(d)]
+    if kind == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    columns = [name for name, _ in record_column_types()]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    if with_header:
+        writer.writeheader()
+    writer.writerows({k: _csv_value(v) for k, v in r.items()} for r in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _arrow_type(pa, python_type):
+    """The Arrow type of a record column, from its Python annotation (``int | None`` -> int64)."""
+    import types
+    import typing
+
+    args = [a for a in typing.get_args(python_type) if a is not type(None)]
+    if isinstance(python_type, types.UnionType) or typing.get_origin(python_type) is typing.Union:
+        python_type = args[0]
+    if typing.get_origin(python_type) is list:
+        return pa.list_(_arrow_type(pa, typing.get_args(python_type)[0]))
+    return {int: pa.int64(), float: pa.float64(), str: pa.string(), bool: pa.bool_()}[python_type]
+
+
+def record_schema():
+    import pyarrow as pa
+
+    return pa.schema([(name, _arrow_type(pa, t)) for name, t in record_column_types()])
+
+
+def write_record_parquet_part(documents: list[dict], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [row for d in documents for row in record_rows(d)]
+    pq.write_table(pa.Table.from_pylist(rows, schema=record_schema()), path)
+    fsync_file(path)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from flashpoint.input_size import count_records
+from flashpoint.readers import read_inputs
 from flashpoint.writers import encode_chunk, merge_parquet_parts, write_parquet_part
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,11 +162,14 @@ def test_input_records_are_counted_for_the_progress_total(tmp_path):
     table.write_text('id,text\n1,"two\nlines"\n2,plain\n', encoding="utf-8")
     folder = tmp_path / "texts"
     (folder / "sub").mkdir(parents=True)
-    for name in ("x.txt", "sub/y.txt", "z.md"):
+    for name in ("x.txt", "sub/y.txt", "z.md", "sub/w.html"):
         (folder / name).write_text("text")
+    page = tmp_path / "page.htm"
+    page.write_text("<html><body><p>text</p></body></html>")
     assert count_records([plain]) == 3 and count_records([packed]) == 2 and count_records([table]) == 2
-    assert count_records([folder]) == 2
-    assert count_records([plain, packed, table, folder]) == 9
+    assert count_records([folder]) == 3 == sum(1 for _ in read_inputs([folder]))  # as many as the reader yields
+    assert count_records([page]) == 1
+    assert count_records([plain, packed, table, folder, page]) == 11
     warc = tmp_path / "d.warc.gz"
     warc.write_bytes(b"")
     assert count_records([plain, warc]) is None  # WARC records are not counted: no total, no ETA

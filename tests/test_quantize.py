@@ -82,3 +82,28 @@ def test_each_precision_serves_with_its_own_thresholds(tiny_model, tmp_path):
     (copy / "thresholds.json").write_text(json.dumps({t: 0.12 for t in types}))
     assert np.allclose(flashpoint.load(copy, precision="int8").pipeline.thresholds, 0.91)
     assert np.allclose(flashpoint.load(copy, precision="fp32").pipeline.thresholds, 0.12)
+
+
+def test_fixed_activation_scales_make_a_window_independent_of_its_batch(tiny_model, tmp_path):
+    """Dynamic int8 rounds a window by the range of its whole batch; fixed scales do not."""
+    from flashpoint.tokenization import pad_batch
+    from flashpoint.training.quantize import freeze_activation_scales
+
+    tokenizer = WindowTokenizer(tiny_model / "tokenizer.json", 128, 32)
+    dynamic, frozen = tmp_path / "dynamic.onnx", tmp_path / "frozen.onnx"
+    quantize_graph(tiny_model / "onnx/encoder.onnx", dynamic)
+    assert freeze_activation_scales(dynamic, frozen, calibration_feeds(tokenizer, TEXTS * 4)) > 0
+    windows = [w for ws in tokenizer.encode([TEXTS[0], " ".join(TEXTS) * 3]) for w in ws]
+    alone = dict(zip(["input_ids", "attention_mask"], pad_batch(windows[:1])))
+    ids, mask = pad_batch(windows)
+    together = {"input_ids": ids, "attention_mask": mask}
+    length = alone["input_ids"].shape[1]
+
+    def first_window(path: Path, feed: dict) -> np.ndarray:
+        logits, states = _run(path, feed)
+        return np.concatenate([logits[0], states[0, :length].ravel()])
+
+    assert not np.array_equal(first_window(dynamic, alone), first_window(dynamic, together))  # the fault, seen
+    np.testing.assert_allclose(first_window(frozen, together), first_window(frozen, alone), rtol=0, atol=1e-5)
+    ops = {node.op_type for node in onnx.load(str(frozen)).graph.node}
+    assert "DynamicQuantizeLinear" not in ops and "QuantizeLinear" in ops

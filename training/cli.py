@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command()(evaluate)
     app.command()(export)
     app.command(name="model-card")(model_card)
+    app.command(name="evaluate-records")(evaluate_records_command)
     app.add_typer(corpus_app, name="corpus")
 
 
@@ -50,6 +51,42 @@ def train(
             test = metrics["test"][precision]
             typer.echo(f"test ({precision}): type micro-F1 {test['types']['micro']['f1']:.3f}, "
                        f"argument exact F1 {test['arguments']['end_to_end']['exact']['all']['f1']:.3f}")
+
+
+def evaluate_records_command(
+    model: Annotated[Path, typer.Argument(help="model directory")],
+    gold: Annotated[list[Path], typer.Argument(help="gold <lang>.jsonl files or folders (data/gold)")],
+    precision: Annotated[str, typer.Option(help="int8 (default) or fp32 ONNX graphs")] = "int8",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the report as JSON here")] = None,
+    store: Annotated[bool, typer.Option(help="store the report in the model's metrics.json under `records` "
+                                              "(read by `flashpoint model-card`)")] = False,
+) -> None:
+    """Records mode on the gold set: record P/R/F1 and field accuracies, overall and per language,
+    end to end and with the normalisers alone on gold spans."""
+    from flashpoint.training.records_eval import evaluate_event_records, format_report
+    from flashpoint.training.records_gold import GoldError
+
+    for path in gold:
+        if not path.exists():
+            raise typer.BadParameter(f"{path} does not exist", param_hint="GOLD")
+    try:
+        report = evaluate_event_records(model, gold, precision=precision)
+    except GoldError as error:
+        typer.echo(f"error: invalid gold set:\n{error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(format_report(report))
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"report written to {output}")
+    if store:
+        metrics_path = model / "metrics.json"
+        metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+        from flashpoint.normalise import resource_versions
+
+        metrics["records"] = {"gold": " ".join(str(p) for p in gold), "precision": precision,
+                              "resources": resource_versions(), **report}
+        metrics_path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"stored under `records` in {metrics_path}")
 
 
 def evaluate(

@@ -67,6 +67,45 @@ def parallel_agreement_markdown(agreement: dict) -> list[str]:
     return lines + [""]
 
 
+# issue 12's targets for the normalisers alone on gold spans and for records end to end
+RECORD_TARGETS = {"date": 0.92, "place_25km": 0.88, "inter": 0.85, "fatalities": 0.95, "f1": 0.70}
+RECORD_FIELDS = (("date", "date (exact day)"), ("place_25km", "place within 25 km"), ("country", "country"),
+                 ("actor", "actor name"), ("inter", "inter"), ("fatalities", "fatalities"))
+
+
+def records_markdown(records: dict) -> list[str]:
+    """Records mode on the gold set: end-to-end record P/R/F1 and each normaliser alone on gold spans.
+
+    ``records`` is the report of ``flashpoint evaluate-records --store`` (see
+    :mod:`flashpoint.training.records_eval`); a target missed is shown, not hidden.
+    """
+    def target(name: str) -> str:
+        return f">= {RECORD_TARGETS[name]:.2f}" if name in RECORD_TARGETS else ""
+
+    fields = "".join(f" {label} |" for _, label in RECORD_FIELDS)
+    lines = ["### Event records (gold set)", "",
+             f"`flashpoint evaluate-records MODEL {records.get('gold', 'data/gold')} --store` "
+             f"({records.get('precision', 'int8')}) on {records['articles']} gold articles written for issue 12 and never "
+             "trained on. End to end: the model, the normalisers and the document merge; a predicted record matches a gold "
+             "one with the same sub-event type and overlapping evidence, and field accuracies are over matched pairs. "
+             "Gold spans: each normaliser alone on the gold spans, grouped as the gold records group them, so that "
+             "normaliser errors are told apart from model errors."
+             + ("" if not records.get("resources") else
+                " Resources: gazetteer `{gazetteer}`, actor dictionary `{actor_dictionary}`.".format(**records["resources"])),
+             "",
+             "End to end:", "",
+             "| language | gold | predicted | P | R | F1 |" + fields, "|---" * (6 + len(RECORD_FIELDS)) + "|"]
+    for lang, row in records["end_to_end"].items():
+        lines.append(f"| {lang} | {row['gold']} | {row['predicted']} | {_fmt(row['precision'])} | {_fmt(row['recall'])} | "
+                     f"{_fmt(row['f1'])} |" + "".join(f" {_fmt(row[f])} |" for f, _ in RECORD_FIELDS))
+    lines.append(f"| target | | | | | {target('f1')} |" + " |" * len(RECORD_FIELDS))
+    lines += ["", "Normalisers alone on gold spans:", "", "| language |" + fields, "|---" * (1 + len(RECORD_FIELDS)) + "|"]
+    for lang, row in records["gold_spans"].items():
+        lines.append(f"| {lang} |" + "".join(f" {_fmt(row[f])} |" for f, _ in RECORD_FIELDS))
+    lines.append("| target |" + "".join(f" {target(f)} |" for f, _ in RECORD_FIELDS))
+    return lines + [""]
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -77,6 +116,8 @@ def metrics_markdown(metrics: dict, model_dir: Path) -> str:
         lines += real_dev_markdown(metrics["real_dev"])
     if metrics.get("parallel_agreement"):
         lines += parallel_agreement_markdown(metrics["parallel_agreement"])
+    if metrics.get("records"):
+        lines += records_markdown(metrics["records"])
     lines += ["### Synthetic test split", "", f"Source: `{model_dir}/metrics.json`, test split of the corpus "
               "(a regression check: it does not predict accuracy on real news).", ""]
     test = metrics["test"]

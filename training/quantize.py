@@ -1,12 +1,15 @@
-"""Dynamic int8 quantisation of the exported graphs, chosen on dev, never silently lossy.
+"""Int8 quantisation of the exported graphs, chosen on dev, never silently lossy.
 
-Dynamic quantisation stores each weight matrix in 8 bits (per output channel) and
-rounds each activation tensor to 8 bits *as a whole*, with one scale. That one
-scale is what hurts: in this encoder (like most BERT-style models) one or two
-hidden channels carry values 3-13x larger than every other channel (seen in the
-12-layer model: channel 35 of a LayerNorm output reaches 43 where the rest stay
-under 10; one GELU output channel reaches 69 where the rest stay under 6).
-The scale then spends most of the 256 levels on those few channels.
+Each weight matrix is stored in 8 bits (per output channel) and each activation
+tensor is rounded to 8 bits *as a whole*, with one scale. That scale is fixed at
+export from the range the tensor takes on calibration windows of the training split
+(:func:`freeze_activation_scales`), never taken from the batch being run: with a
+per-batch scale, a document's scores depended on what it was batched with.
+One scale per tensor is also what hurts accuracy: in this encoder (like most
+BERT-style models) one or two hidden channels carry values 3-13x larger than every
+other channel (seen in the 12-layer model: channel 35 of a LayerNorm output reaches
+43 where the rest stay under 10; one GELU output channel reaches 69 where the rest
+stay under 6). The scale then spends most of the 256 levels on those few channels.
 
 ``outlier-smoothed`` fixes this the SmoothQuant way, restricted to the outlier
 channels: on calibration windows from the training split it finds, for every
@@ -34,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from flashpoint.model_dir import CALIBRATED_ACTIVATIONS
 from flashpoint.tokenization import WindowTokenizer, pad_batch
 
 logger = logging.getLogger(__name__)
@@ -145,8 +149,87 @@ def smooth_outlier_channels(source: Path, target: Path, feeds: Feeds) -> list[di
     return report
 
 
+def tensor_ranges(path: Path, feeds: Feeds, tensors: list[str]) -> dict[str, tuple[float, float]]:
+    """(min, max) of each of ``tensors`` over the calibration batches, both widened to include 0.
+
+    Padding positions are included: they are quantised at run time too (and masked
+    out of every real token's result), so their values must not overflow either.
+    """
+    import onnx
+    import onnxruntime as ort
+
+    model = onnx.load(str(path))
+    known = {output.name for output in model.graph.output}
+    for name in tensors:
+        if name not in known:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # keep every tensor observable
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    low = dict.fromkeys(tensors, 0.0)
+    high = dict.fromkeys(tensors, 0.0)
+    for feed in feeds:
+        values = dict(zip(names, session.run(None, feed)))
+        for name in tensors:
+            low[name] = min(low[name], float(values[name].min()))
+            high[name] = max(high[name], float(values[name].max()))
+    return {name: (low[name], high[name]) for name in tensors}
+
+
+def freeze_activation_scales(source: Path, target: Path, feeds: Feeds) -> int:
+    """Write ``target``: the dynamic int8 graph ``source`` with fixed activation scales.
+
+    Dynamic quantisation (``DynamicQuantizeLinear``) takes one scale per activation
+    tensor *per call*, from the min and max of the whole batch: a window's scores then
+    depend on which other windows (of other documents, padded to which length) share
+    its batch, so the same document scored differently alone, in a batch, with another
+    chunk size, or through ``extract`` and ``score``. Here each ``DynamicQuantizeLinear``
+    becomes a ``QuantizeLinear`` whose scale and zero point are fixed from the range the
+    tensor takes over the calibration batches (training text, after outlier smoothing):
+    every window is then rounded the same way whatever its batch. Values outside the
+    calibrated range saturate. Returns the number of tensors frozen.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(source))
+    dynamic = [n for n in model.graph.node if n.op_type == "DynamicQuantizeLinear"]
+    ranges = tensor_ranges(source, feeds, [n.input[0] for n in dynamic])
+    for node in dynamic:
+        low, high = ranges[node.input[0]]
+        scale = np.float32((high - low) / 255.0) if high > low else np.float32(1.0)
+        zero_point = np.uint8(np.clip(np.round(-low / scale), 0, 255))
+        quantized, scale_name, zero_point_name = node.output
+        model.graph.initializer.extend([numpy_helper.from_array(np.array(scale, dtype=np.float32), scale_name),
+                                        numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), zero_point_name)])
+        static = onnx.helper.make_node("QuantizeLinear", [node.input[0], scale_name, zero_point_name], [quantized],
+                                       name=f"{node.name}/static")
+        index = list(model.graph.node).index(node)
+        model.graph.node.remove(node)
+        model.graph.node.insert(index, static)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(target))
+    return len(dynamic)
+
+
+def tagger_calibration_feeds(encoder: Path, feeds: Feeds) -> Feeds:
+    """Tagger inputs for calibration: the fp32 encoder's states on ``feeds``, every type in turn."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(encoder), providers=["CPUExecutionProvider"])
+    tagger_feeds = []
+    for number, feed in enumerate(feeds):
+        logits, states = session.run(None, feed)
+        rows, n_types = logits.shape
+        type_ids = (np.arange(rows, dtype=np.int64) + number * rows) % n_types
+        tagger_feeds.append({"states": states, "attention_mask": feed["attention_mask"], "type_ids": type_ids})
+    return tagger_feeds
+
+
 def quantize_graph(source: Path, target: Path, keep_float: tuple[str, ...] = ()) -> None:
-    """Dynamic int8 (per-channel weights) of every weight MatMul and embedding Gather.
+    """Dynamic int8 (per-channel weights) of every weight MatMul and embedding Gather; its
+    per-batch activation scales are then fixed by :func:`freeze_activation_scales`.
 
     MatMuls of two activations (attention scores) stay float, and so do the weight
     MatMuls whose names contain a ``keep_float`` fragment."""
@@ -162,27 +245,35 @@ def quantize_graph(source: Path, target: Path, keep_float: tuple[str, ...] = ())
                      op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=excluded)
 
 
-def quantize_int8(out_dir: Path, plan: dict, feeds: Feeds | None = None) -> dict[str, str]:
+def quantize_int8(out_dir: Path, plan: dict, feeds: Feeds) -> dict[str, str]:
     """Write ``onnx/{encoder,tagger}.int8.onnx`` following ``plan``; return their manifest entry.
 
-    ``feeds`` (calibration batches) are needed by plans that smooth outliers; only the
-    encoder is smoothed: the tagger is one layer whose inputs the encoder produces.
+    ``feeds`` (calibration batches from the training split) fix every activation
+    scale (see :func:`freeze_activation_scales`) and, for plans that smooth outliers,
+    find the outlier channels; only the encoder is smoothed: the tagger is one layer
+    whose inputs the encoder produces.
     """
     onnx_dir = out_dir / "onnx"
-    entry = {"plan": plan["name"]}
+    entry = {"plan": plan["name"], "activations": CALIBRATED_ACTIVATIONS}
     for name in ("encoder", "tagger"):
         source = onnx_dir / f"{name}.onnx"
+        dynamic = onnx_dir / f"{name}.dynamic.onnx"
         if plan["smooth_outliers"] and name == "encoder":
-            if feeds is None:
-                raise ValueError(f"plan {plan['name']} needs calibration batches")
             smoothed = onnx_dir / f"{name}.smoothed.onnx"
             report = smooth_outlier_channels(source, smoothed, feeds)
             logger.info("smoothed %d outlier channel(s) over %d MatMul input(s)",
                         sum(len(r["channels"]) for r in report), len(report))
-            quantize_graph(smoothed, onnx_dir / f"{name}.int8.onnx", plan["keep_float"])
+            quantize_graph(smoothed, dynamic, plan["keep_float"])
             smoothed.unlink()
         else:
-            quantize_graph(source, onnx_dir / f"{name}.int8.onnx", plan["keep_float"])
+            quantize_graph(source, dynamic, plan["keep_float"])
+        if name == "encoder":
+            calibration = feeds
+        else:
+            calibration = tagger_calibration_feeds(onnx_dir / "encoder.onnx", feeds)
+        frozen = freeze_activation_scales(dynamic, onnx_dir / f"{name}.int8.onnx", calibration)
+        logger.info("%s: %d activation scale(s) fixed on calibration text", name, frozen)
+        dynamic.unlink()
         entry[name] = f"onnx/{name}.int8.onnx"
     return entry
 

@@ -32,6 +32,7 @@ from transformers import BertConfig, get_linear_schedule_with_warmup
 from flashpoint import __version__
 from flashpoint.model_dir import FORMAT, FORMAT_VERSION, MANIFEST
 from flashpoint.ontology import Ontology
+from flashpoint.normalise import resource_versions
 from flashpoint.pipeline import Pipeline
 from flashpoint.runtime import OnnxBackend
 from flashpoint.runtime import load as load_runtime
@@ -282,7 +283,8 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
 
 def export_model(model: EventModel, directory: Path, config: Config, splits: dict[str, list[dict]],
                  tokenizer: WindowTokenizer, ontology: Ontology) -> tuple[dict, list[dict]]:
-    """Export fp32 ONNX and, if the config asks, the int8 plan chosen on dev; update the manifest.
+    """Export fp32 ONNX and, if the config asks, the int8 plan chosen on dev; update the manifest
+    (graphs, and the gazetteer and actor-dictionary versions under ``resources``).
 
     Calibration windows for outlier smoothing are a seeded sample of the training
     split (never dev or test). Returns the manifest's ``onnx`` entry and the plans tried.
@@ -293,7 +295,8 @@ def export_model(model: EventModel, directory: Path, config: Config, splits: dic
         scorer = onnx_dev_scorer(directory, tokenizer, ontology, splits["dev"])
         feeds = training_calibration_feeds(tokenizer, splits["train"], config.seed)
         graphs["int8"], quantisation = choose_int8(directory, scorer, feeds)
-    _update_manifest(directory, {"onnx": graphs})
+    # the resources records are made from, so a result can be traced to them (issue 12)
+    _update_manifest(directory, {"onnx": graphs, "resources": resource_versions()})
     return graphs, quantisation
 
 

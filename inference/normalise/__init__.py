@@ -45,7 +45,8 @@ Resources and versions
 ----------------------
 ``gazetteer_version()`` and ``actor_dictionary_version()`` name the exact resources
 (index format plus the version of every source library; the dictionary files'
-digest plus entry count) so a model manifest can record them. The gazetteer index
+digest plus entry count) so a model manifest can record them; ``resource_versions()``
+gives both, as the manifest's ``resources`` entry. The gazetteer index
 is built once into ``$FLASHPOINT_CACHE/gazetteer/`` (default ``~/.cache/flashpoint``)
 on first use; the actor dictionary is read from ``configs/actors/`` (or
 ``$FLASHPOINT_ACTORS_DIR``).
@@ -66,7 +67,15 @@ _EXPORTS = {
     "gazetteer_version": "gazetteer",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "resource_versions"])
+
+
+def resource_versions() -> dict[str, str]:
+    """The versions of the resources records are made from, as a model manifest names them."""
+    from flashpoint.normalise.actors import actor_dictionary_version
+    from flashpoint.normalise.gazetteer import gazetteer_version
+
+    return {"gazetteer": gazetteer_version(), "actor_dictionary": actor_dictionary_version()}
 
 
 def __getattr__(name: str) -> Any:

@@ -24,6 +24,7 @@ is known; :func:`acled_name` completes generic names ("Civilians (Mali)").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -246,6 +247,12 @@ def default_actor_dir() -> Path:
     override = os.environ.get("FLASHPOINT_ACTORS_DIR")
     if override:
         return Path(override)
+    return _installed_actor_dir()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_actor_dir() -> Path:
+    """Found once per process: resolving paths on every actor span cost a quarter of records mode."""
     packaged = Path(__file__).resolve().parent / "data" / "actors"
     if packaged.is_dir():
         return packaged

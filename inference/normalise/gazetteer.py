@@ -20,6 +20,7 @@ model manifest can name the exact resource a result came from.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -118,6 +119,9 @@ class Gazetteer:
         self.path = path
         self._local = threading.local()
         self.version = self._query("SELECT value FROM meta WHERE key = 'version'")[0][0]
+        # The index is read-only, so answers are memoised per process: documents name the same
+        # places again and again, and SQLite round trips were half of geocoding's time.
+        self._rows = functools.lru_cache(maxsize=1 << 16)(self._query)
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -135,18 +139,18 @@ class Gazetteer:
             return []
         marks = ",".join("?" * len(keys))
         table = "loose_name" if loose else "name"
-        return self._query(f"SELECT DISTINCT kind, ref, key FROM {table} WHERE key IN ({marks})", tuple(keys))
+        return list(self._rows(f"SELECT DISTINCT kind, ref, key FROM {table} WHERE key IN ({marks})", tuple(keys)))
 
     def city(self, geonameid: int) -> City:
-        row = self._query("SELECT id, name, cc, admin1, lat, lon, pop FROM city WHERE id = ?", (int(geonameid),))[0]
+        row = self._rows("SELECT id, name, cc, admin1, lat, lon, pop FROM city WHERE id = ?", (int(geonameid),))[0]
         return City(*row)
 
     def admin1(self, cc: str, code: str) -> Admin1 | None:
-        rows = self._query("SELECT cc, code, name, iso, lat, lon, capital FROM admin1 WHERE cc = ? AND code = ?", (cc, code))
+        rows = self._rows("SELECT cc, code, name, iso, lat, lon, capital FROM admin1 WHERE cc = ? AND code = ?", (cc, code))
         return Admin1(*rows[0]) if rows else None
 
     def country(self, cc: str) -> Country | None:
-        rows = self._query("SELECT cc, iso3, numeric, name FROM country WHERE cc = ?", (cc,))
+        rows = self._rows("SELECT cc, iso3, numeric, name FROM country WHERE cc = ?", (cc,))
         return Country(*rows[0]) if rows else None
 
 
