@@ -11,73 +11,22 @@ and another moment drawn) and run again to the end. Printed per setting: kills, 
 rerun exits as the reference did, its output equals the reference, no working file
 left), documents lost and duplicated. Random moments come from ``--seed``.
 
-Bad-input catalogue: each entry of ``BAD_INPUTS`` writes one kind of bad input next to
-good records and says what must happen; it counts as handled when the run goes on
-(exit 1, no traceback), every good record is scored and the bad one becomes an error
-line naming it. The entries here are placeholders for the catalogue of the input
-work (issue 13, "Every fault contained"): add one function per kind of bad input.
+Bad-input catalogue: every kind of ``benchmarks/bad_inputs.py`` (one function per kind,
+between good records and followed by a later input file), judged as that script judges it:
+the run goes on without a traceback, every good record is scored and the bad one becomes
+an error line naming it.
 Results go to ``benchmarks/results/faults.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from bad_inputs import BAD_INPUTS, try_bad_input
 from common import machine, save
-from kill_series import kill_series, score_command, write_archive
-
-GOOD = {"id": "good-before", "text": "Gunmen attacked a police post near Gao on Sunday."}
-GOOD_AFTER = {"id": "good-after", "text": "Police arrested three men in Kano on Friday."}
-
-
-@dataclass
-class BadInput:
-    """One kind of bad input: the files to score, the ids that must come out ``ok``, and the
-    text the bad record's error line must contain."""
-
-    name: str
-    inputs: list[Path]
-    good_ids: list[str]
-    error_contains: str
-
-
-def _jsonl_around(folder: Path, name: str, bad_line: bytes) -> Path:
-    path = folder / f"{name}.jsonl"
-    path.write_bytes(json.dumps(GOOD).encode() + b"\n" + bad_line + b"\n" + json.dumps(GOOD_AFTER).encode() + b"\n")
-    return path
-
-
-def invalid_json(folder: Path) -> BadInput:
-    return BadInput("invalid JSON line", [_jsonl_around(folder, "invalid-json", b"{not json")],
-                    ["good-before", "good-after"], "invalid JSON")
-
-
-def missing_id(folder: Path) -> BadInput:
-    return BadInput("record without id", [_jsonl_around(folder, "missing-id", b'{"text": "no id"}')],
-                    ["good-before", "good-after"], "field 'id' is missing")
-
-
-# The catalogue: one function per kind of bad input (see the module docstring).
-BAD_INPUTS: list[Callable[[Path], BadInput]] = [invalid_json, missing_id]
-
-
-def try_bad_input(make: Callable[[Path], BadInput], model: Path, folder: Path) -> dict:
-    case = make(folder)
-    output = folder / f"{case.inputs[0].stem}.out.jsonl"
-    finished = subprocess.run(score_command(case.inputs, output, model, 1, 64), capture_output=True, text=True)
-    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] if output.exists() else []
-    ok = {r["id"] for r in records if r["status"] == "ok"}
-    errors = [r["error"] for r in records if r["status"] == "error"]
-    handled = (finished.returncode == 1 and "Traceback" not in finished.stderr and set(case.good_ids) <= ok
-               and any(case.error_contains in e for e in errors))
-    return {"kind": case.name, "handled": handled, "exit": finished.returncode,
-            "detail": "" if handled else (finished.stderr.strip()[-300:] or f"errors: {errors}")}
+from kill_series import kill_series, write_archive
 
 
 def main() -> None:
@@ -95,8 +44,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="flashpoint-faults-") as temporary:
         folder = Path(temporary)
         if not arguments.skip_catalogue:
-            (folder / "bad").mkdir()
-            result["catalogue"] = [try_bad_input(make, arguments.model, folder / "bad") for make in BAD_INPUTS]
+            result["catalogue"] = [try_bad_input(make, arguments.model, folder / f"bad-{number:02d}")
+                                   for number, make in enumerate(BAD_INPUTS)]
             handled = sum(entry["handled"] for entry in result["catalogue"])
             print(f"bad-input kinds: {len(BAD_INPUTS)} tried, {handled} handled")
             for entry in result["catalogue"]:
