@@ -107,3 +107,27 @@ def test_fixed_activation_scales_make_a_window_independent_of_its_batch(tiny_mod
     np.testing.assert_allclose(first_window(frozen, together), first_window(frozen, alone), rtol=0, atol=1e-5)
     ops = {node.op_type for node in onnx.load(str(frozen)).graph.node}
     assert "DynamicQuantizeLinear" not in ops and "QuantizeLinear" in ops
+
+
+def test_fixed_scale_products_run_as_fused_kernels_with_the_same_results(tiny_model, tmp_path):
+    """Fixed scales stop ONNX Runtime fusing MatMulInteger -> Cast -> Mul -> Add; the export fuses them itself."""
+    from flashpoint.tokenization import pad_batch
+    from flashpoint.training.quantize import freeze_activation_scales
+
+    tokenizer = WindowTokenizer(tiny_model / "tokenizer.json", 128, 32)
+    dynamic, fused, separate = tmp_path / "dynamic.onnx", tmp_path / "fused.onnx", tmp_path / "separate.onnx"
+    quantize_graph(tiny_model / "onnx/encoder.onnx", dynamic)
+    feeds = calibration_feeds(tokenizer, TEXTS * 4)
+    freeze_activation_scales(dynamic, fused, feeds)
+    freeze_activation_scales(dynamic, separate, feeds, fuse=False)
+    separate_ops = [node.op_type for node in onnx.load(str(separate)).graph.node]
+    fused_ops = [node.op_type for node in onnx.load(str(fused)).graph.node]
+    assert separate_ops.count("MatMulInteger") > 0
+    assert fused_ops.count("MatMulIntegerToFloat") == separate_ops.count("MatMulInteger")
+    assert "MatMulInteger" not in fused_ops
+    assert separate_ops.count("Cast") - fused_ops.count("Cast") == separate_ops.count("MatMulInteger")
+    assert fused_ops.count("QuantizeLinear") == separate_ops.count("QuantizeLinear")
+    ids, mask = pad_batch([w for ws in tokenizer.encode(TEXTS) for w in ws])
+    feed = {"input_ids": ids, "attention_mask": mask}
+    for fused_output, separate_output in zip(_run(fused, feed), _run(separate, feed)):
+        np.testing.assert_allclose(fused_output, separate_output, rtol=0, atol=1e-5)

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from flashpoint.model_dir import CALIBRATED_ACTIVATIONS
+from flashpoint.training.int8_fusion import fuse_integer_matmuls
 from flashpoint.tokenization import WindowTokenizer, pad_batch
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def tensor_ranges(path: Path, feeds: Feeds, tensors: list[str]) -> dict[str, tup
     return {name: (low[name], high[name]) for name in tensors}
 
 
-def freeze_activation_scales(source: Path, target: Path, feeds: Feeds) -> int:
+def freeze_activation_scales(source: Path, target: Path, feeds: Feeds, fuse: bool = True) -> int:
     """Write ``target``: the dynamic int8 graph ``source`` with fixed activation scales.
 
     Dynamic quantisation (``DynamicQuantizeLinear``) takes one scale per activation
@@ -188,7 +189,10 @@ def freeze_activation_scales(source: Path, target: Path, feeds: Feeds) -> int:
     becomes a ``QuantizeLinear`` whose scale and zero point are fixed from the range the
     tensor takes over the calibration batches (training text, after outlier smoothing):
     every window is then rounded the same way whatever its batch. Values outside the
-    calibrated range saturate. Returns the number of tensors frozen.
+    calibrated range saturate. The integer products are then written as fused kernels
+    (:func:`~flashpoint.training.int8_fusion.fuse_integer_matmuls`), which fixed scales
+    would otherwise cost (``fuse=False`` keeps them apart, to compare). Returns the
+    number of tensors frozen.
     """
     import onnx
     from onnx import numpy_helper
@@ -208,6 +212,8 @@ def freeze_activation_scales(source: Path, target: Path, feeds: Feeds) -> int:
         index = list(model.graph.node).index(node)
         model.graph.node.remove(node)
         model.graph.node.insert(index, static)
+    if fuse:
+        fuse_integer_matmuls(model)
     onnx.checker.check_model(model)
     onnx.save(model, str(target))
     return len(dynamic)
