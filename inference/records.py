@@ -145,6 +145,7 @@ def normalise_document(result: DocumentResult) -> tuple[list[Mention], list[dict
     resolved_actors = dict(zip(unique_actor_spans, resolve_references([s[2] for s in unique_actor_spans], lang)))
 
     mentions: list[Mention] = []
+    anchor = None  # the last event dated by its own span: what "the next day" counts from
     for event, out in zip(result.events, events):
         sentence_start = _sentence_start(result, event)
         values: dict[str, list] = {"date": [], "place": [], "actor": [], "fatalities": []}
@@ -160,13 +161,19 @@ def normalise_document(result: DocumentResult) -> tuple[list[Mention], list[dict
                 value = parse_fatalities(argument.text, lang, sentence=event.sentence,
                                          start=argument.start - sentence_start)
             elif kind == "date":
-                value = resolve_date(argument.text, result.date, lang)
+                value = resolve_date(argument.text, result.date, lang, anchor=anchor.event_date if anchor else None)
             else:
                 value = None
             per_role[argument.role].append(value)
             if kind:
                 values[kind].append(value)
         date = values["date"][0] if values["date"] else resolve_date(None, result.date, lang)
+        if not values["date"] and anchor is not None:
+            # no time span of its own: the day of the event the article told just before, as
+            # ACLED's coders read "Hours later, police arrested..." or a follow-up sentence
+            date = dataclasses.replace(anchor, text=None, flag="date_from_context")
+        elif values["date"] and date.event_date and date.flag is None:
+            anchor = date
         out["date"] = {"event_date": date.event_date, "time_precision": date.time_precision,
                        "flag": date.flag, "reason": date.reason}
         for role, spans in out["arguments"].items():
@@ -228,10 +235,31 @@ def records_from_groups(result: DocumentResult, groups: list[MergedGroup], ontol
     from flashpoint.normalise import acled_name, inter_at
 
     types = {t.id: t for t in ontology.event_types}
-    return [_record(result, group, number, types, acled_name, inter_at) for number, group in enumerate(groups, start=1)]
+    home = _document_country(groups)
+    return [_record(result, group, number, types, acled_name, inter_at, home)
+            for number, group in enumerate(groups, start=1)]
 
 
-def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict, acled_name, inter_at) -> EventRecord:
+def _document_country(groups: list[MergedGroup]) -> tuple[str | None, str | None]:
+    """(iso3, name) of the country most of the document's resolved places are in, first named on ties.
+
+    Why: a sentence like "police arrested four suspects" names no place; ACLED's coder
+    completes "Police Forces of ..." from the article, and so do we (for actor names and
+    the external test only: the record's own place columns stay empty)."""
+    counts: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for mention in group.mentions:
+            for place in mention.payload[3]:
+                if place.iso3:
+                    key = (place.iso3, place.country)
+                    counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return None, None
+    return max(counts, key=lambda key: counts[key])  # dicts keep insertion order: the first named wins ties
+
+
+def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict, acled_name, inter_at,
+            home: tuple[str | None, str | None] = (None, None)) -> EventRecord:
     spec = types[group.type]
     payloads = [m.payload for m in group.mentions]
     # the date: the first real one, else the first default
@@ -244,11 +272,15 @@ def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict
     unresolved = next((pl.text for p in payloads for pl in p[4]["place"] if pl.reason is not None), None)
     iso3 = place.iso3 if place else None
     country = place.country if place else None
+    from flashpoint.normalise.event_actors import apply_event_conventions
+
     sides: list[tuple[str | None, str | None, int | None]] = []
-    for role in SIDE_ROLES:
-        actors = [a for p in payloads for a in p[5].get(role, [])]
-        names = list(dict.fromkeys(n for n in (acled_name(a, country) for a in actors) if n))
-        inters = [inter_at(a, iso3) for a in actors if a.inter]
+    by_side = apply_event_conventions(group.type, *([a for p in payloads for a in p[5].get(role, [])]
+                                                    for role in SIDE_ROLES))
+    actor_iso3, actor_country = (iso3, country) if iso3 else home
+    for actors in by_side:
+        names = list(dict.fromkeys(n for n in (acled_name(a, actor_country) for a in actors) if n))
+        inters = [inter_at(a, actor_iso3) for a in actors if a.inter]
         sides.append((names[0] if names else None, "; ".join(names[1:]) or None, inters[0] if inters else None))
     fatality_values = [f for p in payloads for f in p[4]["fatalities"]]
     fatalities = group.fatalities

@@ -373,7 +373,13 @@ def resolve_references(mentions: Sequence[str], lang: str, dictionary: ActorDict
 
 
 def inter_at(actor: Actor, event_iso3: str | None) -> int:
-    """ACLED's inter for the actor in an event in ``event_iso3``: state forces abroad are external (8)."""
+    """ACLED's inter for the actor in an event in ``event_iso3``: state forces abroad are external (8).
+
+    A government stays 1 abroad (a foreign ministry in talks is not a force acting in the
+    country), as the gold set's conventions say.
+    """
+    if actor.generic == "Government" or (actor.name or "").startswith("Government of"):
+        return actor.inter
     if actor.inter == 1 and actor.country and event_iso3 and actor.country != event_iso3:
         return 8
     return actor.inter
