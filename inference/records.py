@@ -146,6 +146,7 @@ def normalise_document(result: DocumentResult) -> tuple[list[Mention], list[dict
 
     mentions: list[Mention] = []
     anchor = None  # the last event dated by its own span: what "the next day" counts from
+    told_before: list = []  # the resolved places of the last event that had any
     for event, out in zip(result.events, events):
         sentence_start = _sentence_start(result, event)
         values: dict[str, list] = {"date": [], "place": [], "actor": [], "fatalities": []}
@@ -190,6 +191,9 @@ def normalise_document(result: DocumentResult) -> tuple[list[Mention], list[dict
                 elif kind == "date":
                     span["date"] = {"event_date": value.event_date, "time_precision": value.time_precision}
         places = [p for p in values["place"] if p.reason is None]
+        context_places = told_before if not values["place"] else []
+        if places:
+            told_before = places
         killed = [f.value for f in values["fatalities"] if f.value is not None]
         mentions.append(Mention(
             type=event.type, sentence_index=event.sentence_index, event_date=date.event_date,
@@ -197,7 +201,7 @@ def normalise_document(result: DocumentResult) -> tuple[list[Mention], list[dict
             places=[PlaceKey(p.geonameid, p.admin1_code, p.iso3, p.geo_precision) for p in places],
             actor_names=frozenset(a.name for a in values["actor"] if a.name and a.source == "dictionary"),
             fatalities=max(killed) if killed else None,
-            payload=(event, out, date, places, values, per_role, sentence_start),
+            payload=(event, out, date, places, values, per_role, sentence_start, context_places),
         ))
 
     return mentions, events
@@ -245,7 +249,8 @@ def _document_country(groups: list[MergedGroup]) -> tuple[str | None, str | None
 
     Why: a sentence like "police arrested four suspects" names no place; ACLED's coder
     completes "Police Forces of ..." from the article, and so do we (for actor names and
-    the external test only: the record's own place columns stay empty)."""
+    the external test only: a record with no place of its own and none told before it keeps
+    its place columns empty)."""
     counts: dict[tuple[str, str], int] = {}
     for group in groups:
         for mention in group.mentions:
@@ -258,6 +263,31 @@ def _document_country(groups: list[MergedGroup]) -> tuple[str | None, str | None
     return max(counts, key=lambda key: counts[key])  # dicts keep insertion order: the first named wins ties
 
 
+def _preferred_place(places: list) -> object | None:
+    """The place a record is coded at: the most precise, first mentioned on ties, except that a
+    town named like its province gives way to another place in that province.
+
+    "near Téra (Tillabéri)", "Pütürge, Malatya", "Tessalit in Kidal": the second name resolves
+    to a town too, but it is written for the province the first place is in."""
+    if not places:
+        return None
+
+    def namesake(place) -> bool:
+        return bool(place.admin1) and _folded(place.text).endswith(_folded(place.admin1))
+
+    def gives_way(place) -> bool:
+        return namesake(place) and any(other.admin1_code == place.admin1_code and not namesake(other)
+                                       for other in places if other is not place)
+
+    return min(places, key=lambda place: (gives_way(place), place.geo_precision or 9))
+
+
+def _folded(text: str) -> str:
+    from flashpoint.normalise._text import fold
+
+    return fold(text or "")
+
+
 def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict, acled_name, inter_at,
             home: tuple[str | None, str | None] = (None, None)) -> EventRecord:
     spec = types[group.type]
@@ -267,9 +297,13 @@ def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict
     date = dated[0] if dated else payloads[0][2]
     # the place: the most precise resolved one (lowest geo_precision), first mentioned on ties
     places = [pl for p in payloads for pl in p[3]]
-    place = min(places, key=lambda pl: pl.geo_precision or 9) if places else None
     # an unresolvable place stays text with null coordinates, never a guess
     unresolved = next((pl.text for p in payloads for pl in p[4]["place"] if pl.reason is not None), None)
+    if not places and unresolved is None:
+        # no place span at all ("Hours later, police arrested four suspects"): the place of
+        # the event the article told just before, as an ACLED coder reads it
+        places = [pl for p in payloads for pl in p[7]]
+    place = _preferred_place(places)
     iso3 = place.iso3 if place else None
     country = place.country if place else None
     from flashpoint.normalise.event_actors import apply_event_conventions

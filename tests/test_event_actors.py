@@ -87,6 +87,21 @@ def test_other_types_are_left_as_the_words_say(type_id):
     assert apply_event_conventions(type_id, [unknown], []) == ([unknown], [])
 
 
+def test_a_generic_actor_without_any_place_before_it_takes_the_articles_country(ontology):
+    text = "Police arrested four suspects. Later, gunmen attacked a bus in Gao, Mali."
+    s0, s1 = "Police arrested four suspects.", "Later, gunmen attacked a bus in Gao, Mali."
+    def span(sentence, role, value):
+        start = text.index(sentence) + sentence.index(value)
+        return ArgumentSpan(role, value, start, start + len(value), 0.9)
+    events = [Event("arrests", 0.9, 0, s0, [span(s0, "actor", "Police"), span(s0, "target", "four suspects")]),
+              Event("attack", 0.9, 1, s1, [span(s1, "actor", "gunmen"), span(s1, "location", "Gao, Mali")])]
+    arrests, attack = build_records(DocumentResult("d", text, "en", "2025-03-19", {}, events, ontology.role_ids, 2),
+                                    ontology)[0]
+    assert (arrests.location, arrests.iso3) == (None, None)          # its own place columns stay empty
+    assert (arrests.actor1, arrests.actor2) == ("Police Forces of Mali", "Civilians (Mali)")
+    assert (attack.location, attack.iso3) == ("Gao", "MLI")
+
+
 def test_a_government_abroad_stays_state_while_its_forces_are_external():
     government = resolve_actor("the French government", "en")
     army = resolve_actor("French troops", "en")
@@ -116,9 +131,9 @@ def test_records_apply_conventions_inherit_dates_and_complete_names(ontology):
     attack, arrests, protest = build_records(result, ontology)[0]
     assert (attack.event_date, attack.actor1, attack.inter1, attack.actor2, attack.inter2) == (
         "2025-03-16", "Unidentified Armed Group (Mali)", 3, "Civilians (Mali)", 7)
-    # no time span of its own: the day of the event told before it, flagged; no place: the article's country names it
-    assert (arrests.event_date, arrests.date_flag, arrests.location, arrests.iso3) == (
-        "2025-03-16", "date_from_context", None, None)
+    # no time span and no place of its own: the day and the place of the event told before it
+    assert (arrests.event_date, arrests.date_flag, arrests.location, arrests.iso3, arrests.geo_precision) == (
+        "2025-03-16", "date_from_context", "Kidal", "MLI", 2)
     assert (arrests.actor1, arrests.inter1, arrests.actor2, arrests.inter2) == (
         "Police Forces of Mali", 1, "Civilians (Mali)", 7)
     # "two days later" counts from the event told before, not from publication

@@ -152,3 +152,30 @@ def test_memoised_gazetteer_answers_are_not_shared():
     first.clear()   # a caller changing its answer must not change the next caller's
     assert index.lookup(["kharkiv"]) == index.lookup(["kharkiv"]) != []
     assert geocode("Kharkiv", "en").geonameid == geocode("Харків", "ru").geonameid
+
+
+@pytest.mark.parametrize("lang, text, admin1, iso3", [
+    ("fr", "Extrême-Nord", "Far North", "CMR"), ("fr", "le Nord-Kivu", "North Kivu", "COD"),
+    ("fr", "Sud-Kivu", "South Kivu", "COD"),
+])
+def test_a_compass_word_joined_by_a_hyphen_is_part_of_the_name(lang, text, admin1, iso3):
+    place = geocode(text, lang)
+    assert (place.admin1, place.iso3, place.geo_precision) == (admin1, iso3, 3)
+
+
+def test_a_compass_word_alone_still_marks_a_direction():
+    assert geocode("north-east Nigeria", "en").iso3 == "NGA"
+    assert parse_span("northern Borno", "en").directional
+
+
+def test_a_region_wins_over_small_towns_abroad_named_like_it():
+    for text in ("Borno", "northern Borno"):
+        place = geocode(text, "en")
+        assert (place.admin1, place.iso3, place.geo_precision) == ("Borno", "NGA", 3)
+    assert geocode("Kidal", "en").geonameid == KIDAL_ML  # a town in its own region stays the town
+
+
+def test_a_region_named_in_the_document_outweighs_a_town_elsewhere():
+    # "Mora" is also an alternate name of a large Indian town; the Cameroonian region decides
+    place = geocode("Mora", "fr", geo_context(["Mora", "Extrême-Nord"], "fr"))
+    assert (place.location, place.iso3) == ("Mora", "CMR")

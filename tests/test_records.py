@@ -218,3 +218,15 @@ def test_acled_columns_in_acled_spelling_and_order():
     names = [name for name, _ in record_columns()]
     assert [n for n in names if n in acled] == acled          # all there, in ACLED's order
     assert {"score", "plover", "quad_class", "lang", "evidence_starts", "evidence_ends"} <= set(names)
+
+
+def test_a_town_named_like_its_province_gives_way_to_another_place_in_it(ontology):
+    sentence = "Militants ambushed a convoy near Téra (Tillabéri) on Sunday."
+    spans = [("location", "Téra"), ("location", "Tillabéri"), ("time", "on Sunday")]
+    arguments = [ArgumentSpan(role, text, sentence.index(text), sentence.index(text) + len(text), 0.9)
+                 for role, text in spans]
+    result = DocumentResult("d", sentence, "en", "2025-03-19", {},
+                            [Event("armed_clash", 0.9, 0, sentence, arguments)], ontology.role_ids, 1)
+    (record,), _ = build_records(result, ontology)
+    # Tillabéri resolves to a town too (precision 1), but it is written for the region Téra is in
+    assert (record.location, record.admin1, record.geo_precision) == ("Téra", "Tillabéri", 2)

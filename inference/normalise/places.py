@@ -159,10 +159,16 @@ def parse_span(text: str, lang: str) -> _Parsed:
         folded = re.sub(admin_re, " ", folded)
     direction = _DIRECTION.get(lang, _DIRECTION["en"])
     if direction:
-        direction_re = rf"(?:^|\s)(?:{direction})(?=\s|$)"
-        if re.search(direction_re, folded):
+        # a compass word joined by a hyphen is part of the name ("Extrême-Nord", "Nord-Kivu")
+        masked = folded
+        for compound in {fold(c) for c in re.findall(r"\w+(?:-\w+)+", raw)}:
+            if re.sub(rf"(?:^|\s)(?:{direction})(?=\s|$)", " ", compound).strip():  # not "north-east" alone
+                masked = masked.replace(compound, "\0" * len(compound))
+        found = [m.span() for m in re.finditer(rf"(?:^|\s)(?:{direction})(?=\s|$)", masked)]
+        if found:
             directional = True
-            folded = re.sub(direction_re, " ", folded)
+            for start, end in reversed(found):
+                folded = folded[:start] + " " + folded[end:]
     filler_re = rf"(?:^|\s)(?:{_alternation(_FILLER, lang)})(?=\s|$)"
     name = " ".join(re.sub(filler_re, " ", f" {folded} ").split())
     # "the Kharkiv and Sumy regions": one span, several places; the first is geocoded.
@@ -338,9 +344,9 @@ def geo_context(place_texts: Iterable[str], lang: str) -> GeoContext:
             context.countries.update(ref for kind, ref in candidates if kind == KIND_COUNTRY)
             continue
         admins = [ref for kind, ref in candidates if kind == KIND_ADMIN1]
-        if len(admins) == 1:
-            context.admin1s[admins[0]] += 1
-            context.countries[admins[0].split(".")[0]] += 1
+        if len(admins) == 1:  # a region's name is firmer evidence than a town's: it counts twice
+            context.admin1s[admins[0]] += 2
+            context.countries[admins[0].split(".")[0]] += 2
         cities = _dominant([g.city(int(ref)) for kind, ref in candidates if kind == KIND_CITY])
         if cities is not None:
             context.countries[cities.cc] += 1
@@ -389,6 +395,16 @@ def _choose(g: Gazetteer, text: str, parsed: _Parsed, candidates: list[tuple[int
             return Place(text, reason=_ambiguity(parsed.name, admins, cities))
         return _admin_place(g, text, admin_ref)
 
+    if admins and cities and not parsed.near:
+        # "Borno" is the Nigerian state, not a German village of that alternate name: a region
+        # wins over towns abroad unless the span's hints or the document point to the towns.
+        admin_countries = {ref.split(".")[0] for ref in admins}
+        if not any(c.cc in admin_countries for c in cities):
+            admin_support = max(in_scope(ref.split(".")[0], ref) for ref in admins)
+            if admin_support >= max(in_scope(c.cc, f"{c.cc}.{c.admin1}") for c in cities):
+                admin_ref = _pick_admin(admins, in_scope)
+                if admin_ref is not None:
+                    return _admin_place(g, text, admin_ref)
     if countries and not parsed.near:
         # A country's name wins over towns named like it ("Siria" in Romania, "Mexico"):
         # writers name countries far more often than such towns.
