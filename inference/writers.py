@@ -47,10 +47,20 @@ def output_format(path: Path) -> str:
     raise UserError(f"{path}: unknown output format (use .jsonl, .csv or .parquet)")
 
 
+# Characters a JSON string may hold raw that line-splitting readers (Python's str.splitlines,
+# some JavaScript tools) take for line ends: written escaped, so one record stays one line.
+_LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(value: dict) -> str:
+    """One JSON Lines record, without its newline: UTF-8 kept readable, line-breaking characters escaped."""
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKING)
+
+
 def encode_chunk(documents: list[dict], kind: str, with_header: bool) -> bytes:
     """Serialise one chunk of results for appending to a JSONL or CSV file."""
     if kind == "jsonl":
-        return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents).encode("utf-8")
+        return "".join(json_line(d) + "\n" for d in documents).encode("utf-8")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FLAT_COLUMNS, lineterminator="\n")
     if with_header:
@@ -124,7 +134,7 @@ def encode_record_chunk(documents: list[dict], kind: str, with_header: bool) -> 
     """Serialise the record rows of one chunk (JSONL: one object per record; CSV: one line)."""
     rows = [row for d in documents for row in record_rows(d)]
     if kind == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+        return "".join(json_line(r) + "\n" for r in rows).encode("utf-8")
     columns = [name for name, _ in record_column_types()]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")

@@ -282,3 +282,11 @@ def test_show_filters_by_type_language_and_score(outputs, kind, filters, expecte
         elif line.startswith("  - "):
             shown[current].append(line[4:].split()[0])
     assert shown == expected
+
+
+def test_jsonl_records_stay_one_line_whatever_characters_they_carry():
+    """A corrupt WARC's error quotes bytes read as Latin-1 (NEL, U+2028): splitlines() must not cut the record."""
+    documents = [{"id": "a", "status": "error", "error": "first line: GARBAGE\x85\u2028\u2029\x1c end"},
+                 {"id": "b", "status": "ok"}]
+    encoded = encode_chunk(documents, "jsonl", with_header=False).decode("utf-8")
+    assert [json.loads(line) for line in encoded.splitlines()] == documents

@@ -37,7 +37,7 @@ from flashpoint.model_files import default_cache, pack_model, runtime_files, unp
 from flashpoint.parts import PartsDir, PartsError, PartStats, merge_parts, run_identity
 from flashpoint.readers import ColumnMapping, InputRecord
 from flashpoint.sharding import Shard, plan_shards, read_unit, read_units
-from flashpoint.writers import output_format
+from flashpoint.writers import json_line, output_format
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class ScoreActor:
         return pa.table({
             "shard": [r["shard"] for r in rows], "position": [r["position"] for r in rows],
             "shard_records": [r["shard_records"] for r in rows],
-            "record": [json.dumps(document, ensure_ascii=False) for document, _ in scored],
+            "record": [json_line(document) for document, _ in scored],
             "sentences": [sentences for _, sentences in scored],
             "node": [self.node] * count, "actor": [self.actor] * count,
             "batch_rows": [count] + [0] * (count - 1),
