@@ -240,8 +240,27 @@ def records_from_groups(result: DocumentResult, groups: list[MergedGroup], ontol
 
     types = {t.id: t for t in ontology.event_types}
     home = _document_country(groups)
-    return [_record(result, group, number, types, acled_name, inter_at, home)
+    claimant = _claimant(groups)
+    return [_record(result, group, number, types, acled_name, inter_at, home, _same_day_types(group, groups), claimant)
             for number, group in enumerate(groups, start=1)]
+
+
+def _same_day_types(group: MergedGroup, groups: list[MergedGroup]) -> frozenset[str]:
+    """The types of the article's other records on one of this record's days (arrests at a riot are of rioters)."""
+    days = {m.event_date for m in group.mentions if m.event_date}
+    return frozenset(other.type for other in groups
+                     if other is not group and any(m.event_date in days for m in other.mentions))
+
+
+def _claimant(groups: list[MergedGroup]):
+    """The named group the article's first claim or accusation (``attribution``) puts forward, if any."""
+    for group in groups:
+        if group.type == "attribution":
+            for mention in group.mentions:
+                for actor in mention.payload[5].get("actor", []):
+                    if actor.source == "dictionary" and actor.inter in (2, 3, 4):
+                        return actor
+    return None
 
 
 def _document_country(groups: list[MergedGroup]) -> tuple[str | None, str | None]:
@@ -289,7 +308,8 @@ def _folded(text: str) -> str:
 
 
 def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict, acled_name, inter_at,
-            home: tuple[str | None, str | None] = (None, None)) -> EventRecord:
+            home: tuple[str | None, str | None] = (None, None), document_types: frozenset[str] = frozenset(),
+            claimant=None) -> EventRecord:
     spec = types[group.type]
     payloads = [m.payload for m in group.mentions]
     # the date: the first real one, else the first default
@@ -310,7 +330,8 @@ def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict
 
     sides: list[tuple[str | None, str | None, int | None]] = []
     by_side = apply_event_conventions(group.type, *([a for p in payloads for a in p[5].get(role, [])]
-                                                    for role in SIDE_ROLES))
+                                                    for role in SIDE_ROLES),
+                                      document_types=document_types, claimant=claimant)
     actor_iso3, actor_country = (iso3, country) if iso3 else home
     for actors in by_side:
         names = list(dict.fromkeys(n for n in (acled_name(a, actor_country) for a in actors) if n))

@@ -139,3 +139,29 @@ def test_records_apply_conventions_inherit_dates_and_complete_names(ontology):
     # "two days later" counts from the event told before, not from publication
     assert (protest.event_date, protest.date_flag, protest.actor1, protest.inter1) == (
         "2025-03-18", None, "Protesters (Mali)", 6)
+
+
+def test_a_demonym_target_of_violence_against_civilians_is_civilians():
+    palestinians = resolve_actor("Palestinians", "en")
+    assert palestinians.source == "country"  # alone it reads as a state's forces
+    _, targets = apply_event_conventions("attack", [], [palestinians])
+    assert [(t.inter, t.generic, t.name) for t in targets] == [(7, "Civilians", None)]
+    _, kept = apply_event_conventions("attack", [], [resolve_actor("Nigerian soldiers", "en")])
+    assert kept[0].name == "Military Forces of Nigeria"  # a state institution stays what it is
+
+
+def test_people_arrested_the_day_of_a_riot_are_rioters_of_a_protest_protesters():
+    held = [_unknown("dozens of people")]
+    for document_types, inter in ((frozenset({"violent_demonstration"}), 5), (frozenset({"peaceful_protest"}), 6),
+                                  (frozenset(), 7)):
+        _, targets = apply_event_conventions("arrests", [], held, document_types=document_types)
+        assert [t.inter for t in targets] == [inter]
+
+
+def test_a_claimed_attack_without_a_named_perpetrator_is_the_claimants():
+    claimant = resolve_actor("Al Shabaab", "en")
+    actors, _ = apply_event_conventions("suicide_bomb", [_unknown("a bomber")], [], claimant=claimant)
+    assert actors == [claimant]
+    named = resolve_actor("Boko Haram", "en")
+    actors, _ = apply_event_conventions("suicide_bomb", [named], [], claimant=claimant)
+    assert actors == [named]  # a perpetrator the sentence names is kept

@@ -14,11 +14,16 @@ The rules, by event type (ontology ids):
   state's forces are not on;
 - riots (violent demonstration, mob violence): an unknown, civilian or protester actor 1
   is a rioter, and one is added when actor 1 is empty; an unknown target is civilians;
-- violence against civilians (attack, sexual violence, abduction): the target side is
-  civilians when unknown, and civilians are added when it is empty;
-- explosions and remote violence, arrests, looting: an unknown target is civilians;
+- violence against civilians (attack, sexual violence, abduction): every target not named
+  by the dictionary or as a state institution is civilians ("Palestinians", "villagers",
+  "three teachers"), and civilians are added when the side is empty;
+- arrests: made by police unless someone is named; the unknown people held are civilians,
+  or rioters / protesters when the article reports a riot / protest that day;
+- explosions and remote violence, looting: an unknown target is civilians;
 - attacks, abductions, sexual violence, planted explosives, grenades and suicide bombs with
-  no perpetrator named: an unidentified armed group (inter 3, as ACLED codes one).
+  no perpetrator named: the group the article says claimed them or was blamed (an
+  ``attribution`` record's named actor), else an unidentified armed group (inter 3, as
+  ACLED codes one).
 Named and state actors are never changed: the rules only fill what the words left open.
 """
 
@@ -33,7 +38,7 @@ RIOTS = frozenset({"violent_demonstration", "mob_violence"})
 VIOLENCE_AGAINST_CIVILIANS = frozenset({"attack", "sexual_violence", "abduction_forced_disappearance"})
 UNKNOWN_TARGET_IS_CIVILIAN = frozenset({
     "chemical_weapon", "air_drone_strike", "suicide_bomb", "shelling_artillery_missile_attack",
-    "remote_explosive_landmine_ied", "grenade", "arrests", "looting_property_destruction",
+    "remote_explosive_landmine_ied", "grenade", "looting_property_destruction",
 })
 
 UNKNOWN_PERPETRATOR_IS_ARMED_GROUP = frozenset({
@@ -64,8 +69,24 @@ def _implied(kind: int) -> Actor:
     return Actor("", None, None, STATE if kind == POLICE else kind, "event_type", generic=_GENERIC[kind])
 
 
-def apply_event_conventions(type_id: str, actors: list[Actor], targets: list[Actor]) -> tuple[list[Actor], list[Actor]]:
-    """Both sides of one record with ACLED's event-type conventions applied (new lists; inputs untouched)."""
+def _unnamed(actor: Actor) -> bool:
+    """Not a dictionary entry and not a state institution: typed only by a head noun, a demonym or nothing.
+
+    "Palestinians" (a demonym alone) reads as a state's forces elsewhere ("Russian drones"),
+    but as the victims of violence against civilians it names people."""
+    return actor.source in ("unknown", "head_noun", "country")
+
+
+def apply_event_conventions(type_id: str, actors: list[Actor], targets: list[Actor],
+                            document_types: frozenset[str] = frozenset(),
+                            claimant: Actor | None = None) -> tuple[list[Actor], list[Actor]]:
+    """Both sides of one record with ACLED's event-type conventions applied (new lists; inputs untouched).
+
+    ``document_types`` are the types of the article's other records on the same day: people
+    arrested the day of a riot are rioters, of a protest protesters. ``claimant`` is a named group
+    the article says claimed or was blamed for its attacks: it is the perpetrator of an attack
+    whose own sentences name none.
+    """
     actors, targets = list(actors), list(targets)
     if type_id in PROTESTS:
         actors = [_as(a, PROTESTERS) if _open(a, 0, CIVILIANS) else a for a in actors]
@@ -81,12 +102,17 @@ def apply_event_conventions(type_id: str, actors: list[Actor], targets: list[Act
             actors = [_implied(RIOTERS)]
         targets = [_as(a, CIVILIANS) if _open(a, 0) else a for a in targets]
     elif type_id in VIOLENCE_AGAINST_CIVILIANS:
-        targets = [_as(a, CIVILIANS) if _open(a, 0) else a for a in targets]
+        targets = [_as(replace(a, name=None), CIVILIANS) if _unnamed(a) else a for a in targets]
         if not targets:
             targets = [_implied(CIVILIANS)]
+    elif type_id == "arrests":
+        held = RIOTERS if document_types & RIOTS else PROTESTERS if document_types & PROTESTS else CIVILIANS
+        targets = [_as(a, held) if _open(a, 0, CIVILIANS) else a for a in targets]
     elif type_id in UNKNOWN_TARGET_IS_CIVILIAN:
         targets = [_as(a, CIVILIANS) if _open(a, 0) else a for a in targets]
     if type_id in UNKNOWN_PERPETRATOR_IS_ARMED_GROUP:
+        if claimant is not None and all(_open(a, 0, ARMED_GROUP, CIVILIANS) for a in actors):
+            actors = [claimant]
         actors = [_as(a, ARMED_GROUP) if _open(a, 0) else a for a in actors] or [_implied(ARMED_GROUP)]
     elif type_id == "arrests":
         actors = [_as(a, POLICE) if _open(a, 0) else a for a in actors] or [_implied(POLICE)]
