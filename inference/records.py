@@ -241,8 +241,24 @@ def records_from_groups(result: DocumentResult, groups: list[MergedGroup], ontol
     types = {t.id: t for t in ontology.event_types}
     home = _document_country(groups)
     claimant = _claimant(groups)
-    return [_record(result, group, number, types, acled_name, inter_at, home, _same_day_types(group, groups), claimant)
-            for number, group in enumerate(groups, start=1)]
+    return [_record(result, group, number, types, acled_name, inter_at, home, _same_day_types(group, groups), claimant,
+                    _claimed_targets(index, groups))
+            for number, (index, group) in enumerate(enumerate(groups), start=1)]
+
+
+def _claimed_targets(index: int, groups: list[MergedGroup]) -> list:
+    """For a claim or accusation (``attribution``), the targets of the event it speaks of: the
+    nearest record told before it that names any ("JNIM claimed the ambush" is about the
+    soldiers the ambush hit)."""
+    if groups[index].type != "attribution":
+        return []
+    for group in reversed(groups[:index]):
+        if group.type == "attribution":
+            continue
+        targets = [a for m in group.mentions for a in m.payload[5].get("target", [])]
+        if targets:
+            return targets
+    return []
 
 
 def _same_day_types(group: MergedGroup, groups: list[MergedGroup]) -> frozenset[str]:
@@ -309,7 +325,7 @@ def _folded(text: str) -> str:
 
 def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict, acled_name, inter_at,
             home: tuple[str | None, str | None] = (None, None), document_types: frozenset[str] = frozenset(),
-            claimant=None) -> EventRecord:
+            claimant=None, claimed_targets: list | None = None) -> EventRecord:
     spec = types[group.type]
     payloads = [m.payload for m in group.mentions]
     # the date: the first real one, else the first default
@@ -331,7 +347,8 @@ def _record(result: DocumentResult, group: MergedGroup, number: int, types: dict
     sides: list[tuple[str | None, str | None, int | None]] = []
     by_side = apply_event_conventions(group.type, *([a for p in payloads for a in p[5].get(role, [])]
                                                     for role in SIDE_ROLES),
-                                      document_types=document_types, claimant=claimant)
+                                      document_types=document_types, claimant=claimant,
+                                      claimed_targets=claimed_targets or [])
     actor_iso3, actor_country = (iso3, country) if iso3 else home
     for actors in by_side:
         names = list(dict.fromkeys(n for n in (acled_name(a, actor_country) for a in actors) if n))

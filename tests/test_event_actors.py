@@ -165,3 +165,11 @@ def test_a_claimed_attack_without_a_named_perpetrator_is_the_claimants():
     named = resolve_actor("Boko Haram", "en")
     actors, _ = apply_event_conventions("suicide_bomb", [named], [], claimant=claimant)
     assert actors == [named]  # a perpetrator the sentence names is kept
+
+
+def test_a_claim_without_a_target_takes_the_targets_of_the_event_it_speaks_of():
+    soldiers = resolve_actor("Burkinabe soldiers", "en")
+    claimant = resolve_actor("JNIM", "en")
+    assert apply_event_conventions("attribution", [claimant], [], claimed_targets=[soldiers]) == ([claimant], [soldiers])
+    own = resolve_actor("the army", "en")
+    assert apply_event_conventions("attribution", [claimant], [own], claimed_targets=[soldiers]) == ([claimant], [own])

@@ -23,7 +23,9 @@ The rules, by event type (ontology ids):
 - attacks, abductions, sexual violence, planted explosives, grenades and suicide bombs with
   no perpetrator named: the group the article says claimed them or was blamed (an
   ``attribution`` record's named actor), else an unidentified armed group (inter 3, as
-  ACLED codes one).
+  ACLED codes one);
+- a claim or accusation (attribution) naming no target: the targets of the event it speaks of;
+- disasters: the people affected are civilians.
 Named and state actors are never changed: the rules only fill what the words left open.
 """
 
@@ -79,15 +81,19 @@ def _unnamed(actor: Actor) -> bool:
 
 def apply_event_conventions(type_id: str, actors: list[Actor], targets: list[Actor],
                             document_types: frozenset[str] = frozenset(),
-                            claimant: Actor | None = None) -> tuple[list[Actor], list[Actor]]:
+                            claimant: Actor | None = None,
+                            claimed_targets: list[Actor] = ()) -> tuple[list[Actor], list[Actor]]:
     """Both sides of one record with ACLED's event-type conventions applied (new lists; inputs untouched).
 
     ``document_types`` are the types of the article's other records on the same day: people
     arrested the day of a riot are rioters, of a protest protesters. ``claimant`` is a named group
     the article says claimed or was blamed for its attacks: it is the perpetrator of an attack
-    whose own sentences name none.
+    whose own sentences name none. ``claimed_targets`` are, for a claim or accusation, the
+    targets of the event it speaks of: they are its actor 2 when its own sentences name none.
     """
     actors, targets = list(actors), list(targets)
+    if type_id == "attribution" and not targets:
+        targets = list(claimed_targets)
     if type_id in PROTESTS:
         actors = [_as(a, PROTESTERS) if _open(a, 0, CIVILIANS) else a for a in actors]
         targets = [_as(a, PROTESTERS) if _open(a, 0, CIVILIANS) else a for a in targets]
