@@ -186,3 +186,18 @@ def test_a_second_run_on_the_same_parts_is_refused(tmp_path):
                 pass
     with parts.locked():  # released when the first run ends
         pass
+
+
+def test_a_jsonl_part_from_encoded_lines_is_the_part_the_documents_make(tmp_path):
+    from flashpoint.parts import ScoredLine, error_example
+    from flashpoint.writers import json_line
+
+    scored = _scored(["a", "b", "c"], errors=("b",))
+    lines = [ScoredLine(json_line(d), n, len(d["events"]), error_example(d)) for d, n in scored]
+    from_documents, from_lines = PartsDir(tmp_path / "d", "jsonl"), PartsDir(tmp_path / "l", "jsonl")
+    for parts, rows in ((from_documents, scored), (from_lines, lines)):
+        parts.root.mkdir()
+        assert parts.commit(0, rows) == PartStats(documents=3, sentences=6, events=2, errors=1, error_examples=["b: bad"])
+    assert from_lines.part(0).read_bytes() == from_documents.part(0).read_bytes()
+    with pytest.raises(ValueError, match="only make a JSONL part"):
+        PartsDir(tmp_path / "p", "parquet").commit(0, lines)

@@ -34,7 +34,7 @@ import ray.data
 
 from flashpoint.chunk_scoring import ChunkScorer
 from flashpoint.model_files import default_cache, pack_model, runtime_files, unpack_model
-from flashpoint.parts import PartsDir, PartsError, PartStats, merge_parts, run_identity
+from flashpoint.parts import PartsDir, PartsError, PartStats, ScoredLine, error_example, merge_parts, run_identity
 from flashpoint.readers import ColumnMapping, InputRecord
 from flashpoint.sharding import Shard, plan_shards, read_unit, read_units
 from flashpoint.writers import json_line, output_format
@@ -48,6 +48,8 @@ _PLACE_FIELDS = [("shard", pa.int64()), ("position", pa.int64()), ("shard_record
 READ_SCHEMA = pa.schema(_PLACE_FIELDS + _RECORD_FIELDS)
 SCORED_SCHEMA = pa.schema(_PLACE_FIELDS + [
     ("record", pa.string()), ("sentences", pa.int64()),
+    # the record's counts, so the driver can write a JSONL part without decoding the record
+    ("events", pa.int64()), ("error_example", pa.string()),
     ("node", pa.string()), ("actor", pa.string()),
     # on the first row of each batch the actor scored: its size, when it began (epoch s) and how long it took
     ("batch_rows", pa.int64()), ("batch_sentences", pa.int64()), ("began", pa.float64()), ("busy", pa.float64()),
@@ -116,6 +118,8 @@ class ScoreActor:
             "shard_records": [r["shard_records"] for r in rows],
             "record": [json_line(document) for document, _ in scored],
             "sentences": [sentences for _, sentences in scored],
+            "events": [len(document["events"]) for document, _ in scored],
+            "error_example": [error_example(document) for document, _ in scored],
             "node": [self.node] * count, "actor": [self.actor] * count,
             "batch_rows": [count] + [0] * (count - 1),
             "batch_sentences": [sum(n for _, n in scored)] + [0] * (count - 1), "began": [began] + [0.0] * (count - 1),
@@ -233,18 +237,20 @@ class _ShardAssembler:
         columns = batch.to_pydict()
         fresh = 0
         touched = set()
-        for shard, position, size, record, sentences in zip(columns["shard"], columns["position"], columns["shard_records"],
-                                                            columns["record"], columns["sentences"]):
+        for shard, position, size, record, sentences, events, error in zip(
+                columns["shard"], columns["position"], columns["shard_records"], columns["record"], columns["sentences"],
+                columns["events"], columns["error_example"]):
             if shard not in self.expected:
                 continue  # a retry delivering a shard committed already
             if size != UNKNOWN:
                 self.expected[shard] = size
-            document = json.loads(record)
             if position not in self.rows[shard]:
                 fresh += 1
-                self.events += len(document["events"])
-                self.errors += document["status"] == "error"
-            self.rows[shard][position] = (document, sentences)
+                self.events += events
+                self.errors += error is not None
+            # JSONL parts take the actor's line as it is; other formats need the document
+            row = ScoredLine(record, sentences, events, error) if self.parts.kind == "jsonl" else (json.loads(record), sentences)
+            self.rows[shard][position] = row
             touched.add(shard)
         for node, actor, count, sentences, began, busy in zip(columns["node"], columns["actor"], columns["batch_rows"],
                                                               columns["batch_sentences"], columns["began"], columns["busy"]):
