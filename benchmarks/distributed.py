@@ -3,7 +3,8 @@
     python benchmarks/distributed.py [--model models/default] [--documents 2000] [--rounds 2]
 
 The archive: at least --documents articles cut from the corpus text (consecutive
-sentences of one corpus document, --sentences each, languages interleaved), written
+sentences of one corpus document, --sentences each, languages interleaved; when no
+document is that long, consecutive sentences running across documents of one language), written
 to a temporary folder. The model directory is read, never written: its runtime files
 for --precision are copied to the temporary folder first.
 
@@ -64,6 +65,18 @@ def build_archive(path: Path, documents: int, sentences: int) -> dict:
             piece = records[begin:begin + sentences]
             per_language[piece[0]["lang"]].append({"id": f"{doc_id}-{begin // sentences:02d}", "lang": piece[0]["lang"],
                                                    "text": " ".join(r["text"] for r in piece)})
+    if not per_language:
+        # no corpus document is that long: an article runs on across consecutive documents of one
+        # language (as a wire page strings several stories together)
+        running: dict[str, list[dict]] = defaultdict(list)
+        for doc_id in sorted(by_document):
+            records = sorted(by_document[doc_id], key=lambda r: r["sentence_index"])
+            running[records[0]["lang"]].extend(records)
+        for lang, records in running.items():
+            for begin in range(0, len(records) - sentences + 1, sentences):
+                piece = records[begin:begin + sentences]
+                per_language[lang].append({"id": f"{lang}-run-{begin // sentences:05d}", "lang": lang,
+                                           "text": " ".join(r["text"] for r in piece)})
     queues = [per_language[lang] for lang in sorted(per_language)]
     articles = []
     while len(articles) < documents and any(queues):
