@@ -58,8 +58,9 @@ def test_the_default_precision_is_int8_with_fixed_activation_scales(tiny_model):
     assert inspect.signature(score_archive).parameters["precision"].default == "int8"
     for name in ("encoder", "tagger"):
         ops = {node.op_type for node in onnx.load(str(tiny_model / manifest["onnx"]["int8"][name])).graph.node}
-        assert "MatMulInteger" in ops and "QuantizeLinear" in ops
-        assert "DynamicQuantizeLinear" not in ops
+        # integer products, fused with their fixed scales (see training/int8_fusion.py)
+        assert "MatMulIntegerToFloat" in ops and "QuantizeLinear" in ops
+        assert "DynamicQuantizeLinear" not in ops and "MatMulInteger" not in ops
 
 
 def test_the_documents_have_events_and_a_windowed_sentence(alone, extractor):

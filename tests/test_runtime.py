@@ -125,7 +125,7 @@ def test_int8_plan_is_chosen_on_dev_and_keeps_attention_products_float(tiny_mode
     graph = onnx.load(str(tiny_model / manifest["onnx"]["int8"]["encoder"])).graph
     float_matmuls = [n.name for n in graph.node if n.op_type == "MatMul"]
     assert any(name.endswith("attention/self/MatMul") for name in float_matmuls)
-    assert any(n.op_type == "MatMulInteger" for n in graph.node)
+    assert any(n.op_type == "MatMulIntegerToFloat" for n in graph.node)  # the fused integer products
 
 
 def test_tagging_runs_beside_encoding_and_its_errors_surface(tiny_model):
