@@ -1,7 +1,9 @@
 """Scoring on Ray: the same records as a local run, exactly once, through a killed actor and a killed driver.
 
-A local Ray cluster of 2 CPUs is started by this module and stopped at its end. The
-comparisons use fp32 graphs, whose scores do not depend on how records are batched.
+A local Ray cluster of 2 CPUs is started by this module and stopped at its end. Most
+comparisons use fp32 graphs (the cheaper export to reason about); the first one also runs
+the default int8 graphs, whose fixed activation scales make a record's scores independent
+of its batch too.
 """
 
 from __future__ import annotations
@@ -85,12 +87,13 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_ray_writes_what_a_local_run_writes_record_for_record(tiny_model, tmp_path, cluster):
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_ray_writes_what_a_local_run_writes_record_for_record(tiny_model, tmp_path, cluster, precision):
     from flashpoint.engines.ray_engine import score_on_ray
 
     inputs = _mixed_inputs(tmp_path)
-    local = score_archive(inputs, tmp_path / "local.jsonl", tiny_model, precision="fp32", chunk_size=5, progress=False)
-    summary = score_on_ray(inputs, tmp_path / "ray.jsonl", tiny_model, address=cluster, precision="fp32", chunk_size=3,
+    local = score_archive(inputs, tmp_path / "local.jsonl", tiny_model, precision=precision, chunk_size=5, progress=False)
+    summary = score_on_ray(inputs, tmp_path / "ray.jsonl", tiny_model, address=cluster, precision=precision, chunk_size=3,
                            records_per_shard=4, columns=ColumnMapping(), progress=False)
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     assert not (tmp_path / "ray.jsonl.parts").exists()
