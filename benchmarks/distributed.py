@@ -119,7 +119,7 @@ else:
               "startup_s": s.startup_seconds, "overhead_per_batch_s": s.overhead_per_batch, "batches": s.batches,
               "actor_docs_per_s": s.actor_documents_per_second,
               "actor_sentences_per_s": sum(b[1] for b in s.batch_log) / sum(b[2] for b in s.batch_log),
-              "batch_log": s.batch_log}
+              "batch_log": s.batch_log, "driver_thread_cpu_s": s.driver_thread_cpu_seconds}
 usage = resource.getrusage(resource.RUSAGE_SELF)
 result["seconds"] = time.time() - begin
 result["driver_cpu_s"] = usage.ru_utime + usage.ru_stime
@@ -208,6 +208,12 @@ def main() -> None:
     # the driver's CPU time per document beyond its start-up (the full run's less the 2-document run's)
     driver_cpu_per_doc = statistics.median((r["driver_cpu_s"] - r["fixed_driver_cpu_s"]) / (r["documents"] - 2)
                                            for r in ray_runs)
+    # of that, the driver's own thread (taking batches, gathering shards, writing parts): work per document;
+    # the rest is Ray's threads in the driver (the Ray Data executor's loop, RPC), as a share of a core over the run
+    driver_thread_per_doc = statistics.median(r["driver_thread_cpu_s"] / r["documents"] for r in ray_runs)
+    driver_background_share = statistics.median(
+        (r["driver_cpu_s"] - r["fixed_driver_cpu_s"] - r["driver_thread_cpu_s"]) / (r["wall_s"] - r["fixed_wall_s"])
+        for r in ray_runs)
     # batch times scaled to articles of ARTICLE_SENTENCES sentences, by each batch's own sentences/s
     scaled = [seconds * (batch_documents * ARTICLE_SENTENCES) / max(sentences, 1) for _, sentences, seconds in best["batch_log"]
               if seconds > 0]
@@ -228,7 +234,8 @@ def main() -> None:
         "ray_marginal_docs_per_s": median("ray", "marginal_docs_per_s"),
         "per_actor_sentences_per_s": per_actor_sentences, "per_actor_docs_per_s": median("ray", "actor_docs_per_s"),
         "overhead_per_batch_s": overhead, "batch_documents": batch_documents,
-        "driver_cpu_ms_per_doc": driver_cpu_per_doc * 1000, "projection": projection,
+        "driver_cpu_ms_per_doc": driver_cpu_per_doc * 1000, "driver_thread_cpu_ms_per_doc": driver_thread_per_doc * 1000,
+        "driver_background_cpu_share": driver_background_share, "projection": projection,
     }
     result["ray_over_local"] = result["ray_docs_per_s"] / result["local_docs_per_s"]
     result["ray_over_local_marginal"] = result["ray_marginal_docs_per_s"] / result["local_marginal_docs_per_s"]
@@ -244,7 +251,9 @@ def main() -> None:
           f"(overhead {100 * (1 - result['ray_over_local']):.1f}% / {100 * (1 - result['ray_over_local_marginal']):.1f}%)")
     print(f"per actor while scoring: {result['per_actor_docs_per_s']:.2f} documents/s, {per_actor_sentences:.1f} sentences/s; "
           f"an actor waits {overhead * 1000:.0f} ms between batches of {batch_documents}; "
-          f"the driver spends {driver_cpu_per_doc * 1000:.2f} ms CPU per document")
+          f"the driver spends {driver_cpu_per_doc * 1000:.2f} ms CPU per document: its own thread "
+          f"{driver_thread_per_doc * 1000:.2f} ms per document, Ray's threads in it {100 * driver_background_share:.1f}% "
+          f"of a core through the run")
     print(f"\nprojected hours for {ARTICLES:,} articles of ~{ARTICLE_SENTENCES} sentences, {NODE_CORES}-core nodes, "
           f"one 1-CPU actor per core:")
     print("| nodes | actors | formula (hours) | simulated (hours) |")

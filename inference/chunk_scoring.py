@@ -28,6 +28,13 @@ ScoredRecord = tuple[dict, int]
 OUTPUT_MODES = ("spans", "normalise", "records")
 
 
+def counted_events(document: dict, mode: str) -> int:
+    """The events an output record counts for in a run's summary: its merged records in
+    records mode (the rows it becomes), else its sentence-level events. One rule for every
+    engine, so local and distributed summaries agree."""
+    return len(document.get("records", [])) if mode == "records" else len(document["events"])
+
+
 class ChunkScorer:
     """Scores chunks of input records with one loaded model."""
 

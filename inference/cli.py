@@ -60,18 +60,16 @@ def score(
     """Score archives into one output record per input record; rerun the same command to resume."""
     from flashpoint.model_dir import resolve_model_dir
     from flashpoint.readers import ColumnMapping
-    from flashpoint.scoring import score_archive
+    from flashpoint.scoring import requested_mode, score_archive
 
     if engine not in ("local", "ray"):
         raise typer.BadParameter(f"unknown engine {engine!r} (use local or ray)", param_hint="--engine")
     columns = ColumnMapping(id_column, text_column, date_column, lang_column, html)
     if engine == "ray":
-        if records or normalise:
-            raise UserError("--records and --normalise run on the local engine only for now; "
-                            "score with --engine local (its --workers use every core of this machine)")
         _score_on_ray(inputs, output, model, address=address, actors=actors, actor_cpus=actor_cpus,
                       precision=precision, chunk_size=chunk_size, records_per_shard=shard_records, columns=columns,
-                      parts_format=parts_format, ship_model=ship_model, force=force, progress=progress)
+                      parts_format=parts_format, ship_model=ship_model, force=force, progress=progress,
+                      mode=requested_mode(records, normalise))
     summary = score_archive(
         inputs, output, resolve_model_dir(model), workers=workers, precision=precision, chunk_size=chunk_size,
         columns=columns, force=force, progress=progress, records=records, normalise=normalise,

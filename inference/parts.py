@@ -25,8 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from flashpoint.chunk_scoring import OUTPUT_MODES, counted_events
 from flashpoint.sharding import Shard
-from flashpoint.writers import encode_chunk, merge_parquet_parts, output_format, write_parquet_part
+from flashpoint.writers import (encode_chunk, encode_record_chunk, merge_parquet_parts, output_format, record_schema,
+                                write_parquet_part, write_record_parquet_part)
 
 MANIFEST = "manifest.json"
 FORMAT = "flashpoint-parts"
@@ -40,12 +42,15 @@ class PartsError(ValueError):
 
 
 class ScoredLine(NamedTuple):
-    """A scored record already encoded as its JSONL line (by the actor that scored it), with its counts.
+    """A scored record already encoded as its JSONL output (by the actor that scored it), with its counts.
 
-    Why: decoding every record in the driver only to encode it again for a JSONL part cost
-    the driver about a millisecond per document, the bound of a large cluster."""
+    ``text`` is what the record adds to a JSONL part, every line ending in a newline: one
+    line per document, or in records mode one per merged event (none for a document
+    without events). Why: decoding every record in the driver only to encode it again for
+    a JSONL part cost the driver about a millisecond per document, the bound of a large
+    cluster."""
 
-    line: str
+    text: str
     sentences: int
     events: int
     error_example: str | None
@@ -65,14 +70,14 @@ class PartStats:
     error_examples: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, scored: list[tuple[dict, int]] | list[ScoredLine]) -> PartStats:
+    def of(cls, scored: list[tuple[dict, int]] | list[ScoredLine], mode: str = "spans") -> PartStats:
         stats = cls()
         for row in scored:
             if isinstance(row, ScoredLine):
                 events, example, sentences = row.events, row.error_example, row.sentences
             else:
                 document, sentences = row
-                events, example = len(document["events"]), error_example(document)
+                events, example = counted_events(document, mode), error_example(document)
             stats.documents += 1
             stats.sentences += sentences
             stats.events += events
@@ -109,8 +114,11 @@ def _replace_synced(data: bytes, destination: Path) -> None:
 
 
 def run_identity(inputs: list[Path], model_dir: Path, precision: str, kind: str, columns: list,
-                 records_per_shard: int) -> dict:
-    """What a rerun must share with the run it continues: the same inputs, unchanged, and model and settings."""
+                 records_per_shard: int, mode: str = "spans") -> dict:
+    """What a rerun must share with the run it continues: the same inputs, unchanged, and model and settings.
+
+    The output mode is named only when it is not the score contract, so the identity of a
+    spans run stays what it was before records mode came to this engine."""
     def stamp(path: Path) -> list:
         status = path.stat()
         return [str(path.resolve()), status.st_size, status.st_mtime_ns]
@@ -118,17 +126,24 @@ def run_identity(inputs: list[Path], model_dir: Path, precision: str, kind: str,
     manifest = (model_dir / "manifest.json").read_bytes()
     return {"inputs": [stamp(Path(p)) for p in inputs], "model": str(model_dir.resolve()),
             "model_manifest_sha256": hashlib.sha256(manifest).hexdigest(), "precision": precision,
-            "format": kind, "columns": list(columns), "records_per_shard": records_per_shard}
+            "format": kind, "columns": list(columns), "records_per_shard": records_per_shard,
+            **({"mode": mode} if mode != "spans" else {})}
 
 
 class PartsDir:
     """One run's directory of parts."""
 
-    def __init__(self, root: Path, kind: str) -> None:
+    def __init__(self, root: Path, kind: str, mode: str = "spans") -> None:
         if kind not in KINDS:
             raise PartsError(f"unknown part format {kind!r} (use {', '.join(KINDS)})")
+        if mode not in OUTPUT_MODES:
+            raise PartsError(f"unknown output mode {mode!r} (one of {', '.join(OUTPUT_MODES)})")
+        if mode == "normalise" and kind != "jsonl":
+            raise PartsError("--normalise extends the JSONL score contract: write JSONL parts "
+                             "(or use --records for CSV/Parquet rows)")
         self.root = Path(root)
         self.kind = kind
+        self.mode = mode  # "records": one row per merged event; else one line per document
 
     def part(self, index: int) -> Path:
         return self.root / f"part-{index:06d}.{self.kind}"
@@ -152,6 +167,7 @@ class PartsDir:
 
     def write_manifest(self, identity: dict, shards: list[Shard], summary: PartStats | None = None) -> None:
         manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "part_format": self.kind,
+                    "output_mode": self.mode,
                     "identity": identity, "complete": summary is not None,
                     "summary": asdict(summary) if summary is not None else None,
                     "shards": [s.to_dict() for s in shards]}
@@ -183,22 +199,24 @@ class PartsDir:
         encoded = bool(scored) and isinstance(scored[0], ScoredLine)
         if encoded and self.kind != "jsonl":
             raise ValueError(f"encoded lines can only make a JSONL part, not {self.kind}")
-        stats = PartStats.of(scored)
+        stats = PartStats.of(scored, self.mode)
         _replace_synced(json.dumps(asdict(stats), ensure_ascii=False).encode("utf-8"), self.stats_path(index))
         destination = self.part(index)
         if encoded:
-            _replace_synced("".join(row.line + "\n" for row in scored).encode("utf-8"), destination)
+            _replace_synced("".join(row.text for row in scored).encode("utf-8"), destination)
             _fsync_directory(self.root)
             return stats
         documents = [document for document, _ in scored]
+        records = self.mode == "records"
         if self.kind == "parquet":
             temporary = destination.with_name(destination.name + ".tmp")
-            write_parquet_part(documents, temporary)
+            (write_record_parquet_part if records else write_parquet_part)(documents, temporary)
             with temporary.open("rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, destination)
         else:
-            _replace_synced(encode_chunk(documents, self.kind, with_header=self.kind == "csv"), destination)
+            encode = encode_record_chunk if records else encode_chunk
+            _replace_synced(encode(documents, self.kind, with_header=self.kind == "csv"), destination)
         _fsync_directory(self.root)
         return stats
 
@@ -221,8 +239,8 @@ class PartsDir:
 
 def open_parts(root: Path) -> PartsDir:
     """The parts directory of a finished or running distributed run, with the format its manifest names."""
-    probe = PartsDir(root, "jsonl")
-    return PartsDir(root, probe.read_manifest()["part_format"])
+    manifest = PartsDir(root, "jsonl").read_manifest()
+    return PartsDir(root, manifest["part_format"], manifest.get("output_mode", "spans"))
 
 
 def merge_parts(root: Path, destination: Path) -> PartStats:
@@ -243,7 +261,7 @@ def merge_parts(root: Path, destination: Path) -> PartStats:
         raise PartsError(f"{root} lacks {', '.join(missing[:3])} named by its manifest")
     temporary = destination.with_name(destination.name + ".tmp")
     if kind == "parquet":
-        merge_parquet_parts(files, temporary)
+        merge_parquet_parts(files, temporary, record_schema() if parts.mode == "records" else None)
     else:
         with temporary.open("wb") as handle:
             for number, file in enumerate(files):

@@ -31,6 +31,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from flashpoint.chunk_scoring import counted_events
 from flashpoint.durable import fsync_directory, publish
 from flashpoint.errors import UserError
 from flashpoint.engines.local import local_engine
@@ -153,14 +154,20 @@ def _publish_output(kind: str, files: RunFiles, state: RunState, mode: str) -> N
 
 
 # -- the run ------------------------------------------------------------------------------
-def output_mode(output: Path, records: bool, normalise: bool) -> str:
+def requested_mode(records: bool, normalise: bool) -> str:
     """The output mode (:data:`flashpoint.chunk_scoring.OUTPUT_MODES`) asked by ``--records``/``--normalise``."""
     if records and normalise:
         raise UserError("choose --records (one row per event) or --normalise (one line per document), not both")
-    if normalise and output_format(output) != "jsonl":
+    return "records" if records else "normalise" if normalise else "spans"
+
+
+def output_mode(output: Path, records: bool, normalise: bool) -> str:
+    """:func:`requested_mode`, checked against the output file's format."""
+    mode = requested_mode(records, normalise)
+    if mode == "normalise" and output_format(output) != "jsonl":
         raise UserError(f"{output}: --normalise extends the JSONL score contract; write a .jsonl "
                         "(or use --records for CSV/Parquet rows)")
-    return "records" if records else "normalise" if normalise else "spans"
+    return mode
 
 
 def _check_request(inputs: list[Path], output: Path) -> None:
@@ -292,7 +299,7 @@ def _score_remaining(state: RunState, summary: ScoreSummary, writer: _ChunkWrite
                 for document, n_sentences in chunk:
                     summary.sentences += n_sentences
                     # events are counted as the output counts them: merged records in records mode
-                    summary.events += len(document.get("records", [])) if mode == "records" else len(document["events"])
+                    summary.events += counted_events(document, mode)
                     if document["status"] == "error":
                         summary.errors += 1
                         if len(summary.error_examples) < MAX_ERROR_EXAMPLES:

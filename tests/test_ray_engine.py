@@ -197,6 +197,32 @@ def test_a_parts_directory_keeps_its_manifest_skips_done_shards_and_merges_into_
     assert pq.read_table(tmp_path / "merged.parquet").equals(pq.read_table(tmp_path / "local.parquet"))
 
 
+@pytest.mark.parametrize("mode, output", [("records", "out.jsonl"), ("normalise", "out.jsonl"), ("records", "out.parquet")])
+def test_records_and_normalised_output_on_ray_are_the_local_ones(tiny_model, tmp_path, cluster, mode, output):
+    import pyarrow.parquet as pq
+
+    from flashpoint.engines.ray_engine import score_on_ray
+
+    inputs = _mixed_inputs(tmp_path)
+    local = score_archive(inputs, tmp_path / f"local-{output}", tiny_model, chunk_size=5, progress=False,
+                          records=mode == "records", normalise=mode == "normalise")
+    summary = score_on_ray(inputs, tmp_path / f"ray-{output}", tiny_model, address=cluster, chunk_size=3,
+                           records_per_shard=4, progress=False, mode=mode)
+    if output.endswith(".jsonl"):
+        written = _lines(tmp_path / f"ray-{output}")
+        assert (tmp_path / f"ray-{output}").read_bytes() == (tmp_path / f"local-{output}").read_bytes()
+    else:
+        table = pq.read_table(tmp_path / f"ray-{output}")
+        assert table.equals(pq.read_table(tmp_path / f"local-{output}"))
+        written = table.to_pylist()
+    if mode == "records":  # one row per merged event, one per failed document
+        assert {"event_id_cnty", "inter1", "fatalities"} <= set(written[0])
+        assert sum(r["status"] == "ok" for r in written) == summary.totals.events > 0
+    else:  # one line per document, with its records beside the spans
+        assert len(written) == 33 and any(d.get("records") for d in written)
+    assert (summary.documents, summary.errors, summary.totals.events) == (local.documents, local.errors, local.events)
+
+
 # -- faults: a killed actor, a killed driver ----------------------------------------------------
 @pytest.fixture(scope="module")
 def long_archive(tiny_model, tmp_path_factory) -> tuple[Path, Path]:

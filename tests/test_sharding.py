@@ -193,7 +193,7 @@ def test_a_jsonl_part_from_encoded_lines_is_the_part_the_documents_make(tmp_path
     from flashpoint.writers import json_line
 
     scored = _scored(["a", "b", "c"], errors=("b",))
-    lines = [ScoredLine(json_line(d), n, len(d["events"]), error_example(d)) for d, n in scored]
+    lines = [ScoredLine(json_line(d) + "\n", n, len(d["events"]), error_example(d)) for d, n in scored]
     from_documents, from_lines = PartsDir(tmp_path / "d", "jsonl"), PartsDir(tmp_path / "l", "jsonl")
     for parts, rows in ((from_documents, scored), (from_lines, lines)):
         parts.root.mkdir()
@@ -201,3 +201,58 @@ def test_a_jsonl_part_from_encoded_lines_is_the_part_the_documents_make(tmp_path
     assert from_lines.part(0).read_bytes() == from_documents.part(0).read_bytes()
     with pytest.raises(ValueError, match="only make a JSONL part"):
         PartsDir(tmp_path / "p", "parquet").commit(0, lines)
+
+
+def _with_records(scored: list[tuple[dict, int]], counts: dict[str, int]) -> list[tuple[dict, int]]:
+    """The documents of ``scored`` as records mode makes them: ``counts[id]`` merged records each."""
+    from flashpoint.records import record_columns
+
+    def record(document_id: str, number: int) -> dict:
+        row = {name: None for name, _ in record_columns()}
+        return {**row, "event_id_cnty": f"{document_id}-{number}", "source": document_id, "fatalities": number,
+                "evidence_sentences": [0], "evidence_starts": [0], "evidence_ends": [4]}
+
+    return [({**d, "records": [record(d["id"], k) for k in range(counts.get(d["id"], 0))]}, n) for d, n in scored]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "parquet"])
+def test_records_mode_parts_hold_one_row_per_merged_event_and_merge_typed(tmp_path, kind):
+    from flashpoint.parts import ScoredLine, error_example, open_parts
+    from flashpoint.writers import encode_record_chunk, record_schema
+
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(_records(3)) + "\n")
+    scored = _with_records(_scored(["a", "b", "c"], errors=("b",)), {"a": 2})  # a: 2 records, b: error, c: none
+    parts = PartsDir(tmp_path / "out", kind, "records")
+    parts.root.mkdir()
+    parts.write_manifest({"run": 1}, plan_shards([path], COLUMNS, 3))
+    stats = parts.commit(0, scored)
+    assert stats == PartStats(documents=3, sentences=6, events=2, errors=1, error_examples=["b: bad"])
+    if kind == "jsonl":  # what an actor sends for a JSONL part makes the same bytes
+        lines = PartsDir(tmp_path / "lines", "jsonl", "records")
+        lines.root.mkdir()
+        encoded = [ScoredLine(encode_record_chunk([d], "jsonl", with_header=False).decode(), n, len(d["records"]),
+                              error_example(d)) for d, n in scored]
+        assert lines.commit(0, encoded) == stats
+        assert lines.part(0).read_bytes() == parts.part(0).read_bytes()
+    parts.write_manifest({"run": 1}, parts.shards(), stats)
+    assert open_parts(parts.root).mode == "records"
+    merged = tmp_path / f"all.{kind}"
+    merge_parts(parts.root, merged)
+    if kind == "jsonl":
+        rows = [json.loads(line) for line in merged.read_text().splitlines()]
+    elif kind == "csv":
+        rows = list(csv.DictReader(merged.open()))
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(merged)
+        assert table.schema.equals(record_schema()) and table.schema.field("fatalities").type == "int64"
+        rows = table.to_pylist()
+    assert [(r["source"], r["event_id_cnty"], r["status"]) for r in rows] == [
+        ("a", "a-0", "ok"), ("a", "a-1", "ok"), ("b", None if kind != "csv" else "", "error")]
+
+
+def test_normalised_output_is_refused_for_parts_that_are_not_jsonl(tmp_path):
+    with pytest.raises(PartsError, match="--normalise extends the JSONL score contract"):
+        PartsDir(tmp_path, "csv", "normalise")

@@ -32,12 +32,12 @@ import pyarrow as pa
 import ray
 import ray.data
 
-from flashpoint.chunk_scoring import ChunkScorer
+from flashpoint.chunk_scoring import ChunkScorer, counted_events
 from flashpoint.model_files import default_cache, pack_model, runtime_files, unpack_model
 from flashpoint.parts import PartsDir, PartsError, PartStats, ScoredLine, error_example, merge_parts, run_identity
 from flashpoint.readers import ColumnMapping, InputRecord
 from flashpoint.sharding import Shard, plan_shards, read_unit, read_units
-from flashpoint.writers import json_line, output_format
+from flashpoint.writers import encode_record_chunk, json_line, output_format
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ _RECORD_FIELDS = [("id", pa.string()), ("text", pa.string()), ("date", pa.string
 _PLACE_FIELDS = [("shard", pa.int64()), ("position", pa.int64()), ("shard_records", pa.int64())]
 READ_SCHEMA = pa.schema(_PLACE_FIELDS + _RECORD_FIELDS)
 SCORED_SCHEMA = pa.schema(_PLACE_FIELDS + [
+    # the output record: for JSONL parts already what it adds to its part (ScoredLine), else its JSON
     ("record", pa.string()), ("sentences", pa.int64()),
     # the record's counts, so the driver can write a JSONL part without decoding the record
     ("events", pa.int64()), ("error_example", pa.string()),
@@ -98,11 +99,13 @@ def read_shards(batch: pa.Table, columns: list, block_rows: int) -> Iterator[pa.
 class ScoreActor:
     """Ray Data callable class: one per actor, holding one loaded model (one ONNX Runtime session)."""
 
-    def __init__(self, model_dir: str, precision: str, threads: int, shipped: list | None = None) -> None:
+    def __init__(self, model_dir: str, precision: str, threads: int, shipped: list | None = None,
+                 mode: str = "spans", jsonl_parts: bool = True) -> None:
         path = Path(model_dir)
         if shipped:  # the driver's copy of the model, unpacked once per node
             path = unpack_model(ray.get(shipped[0]), default_cache())
-        self.scorer = ChunkScorer.load(path, precision=precision, threads=threads)
+        self.scorer = ChunkScorer.load(path, precision=precision, threads=threads, mode=mode)
+        self.mode, self.jsonl_parts = mode, jsonl_parts
         self.node = ray.util.get_node_ip_address()
         self.actor = ray.get_runtime_context().get_actor_id() or f"pid-{os.getpid()}"
 
@@ -113,12 +116,18 @@ class ScoreActor:
         scored = self.scorer([InputRecord(**{name: r[name] for name, _ in _RECORD_FIELDS}) for r in rows])
         busy = time.perf_counter() - started
         count = len(rows)
+        if not self.jsonl_parts:
+            encoded = [json_line(document) for document, _ in scored]
+        elif self.mode == "records":  # one JSONL row per merged event, as the part holds them
+            encoded = [encode_record_chunk([document], "jsonl", with_header=False).decode("utf-8") for document, _ in scored]
+        else:
+            encoded = [json_line(document) + "\n" for document, _ in scored]
         return pa.table({
             "shard": [r["shard"] for r in rows], "position": [r["position"] for r in rows],
             "shard_records": [r["shard_records"] for r in rows],
-            "record": [json_line(document) for document, _ in scored],
+            "record": encoded,
             "sentences": [sentences for _, sentences in scored],
-            "events": [len(document["events"]) for document, _ in scored],
+            "events": [counted_events(document, self.mode) for document, _ in scored],
             "error_example": [error_example(document) for document, _ in scored],
             "node": [self.node] * count, "actor": [self.actor] * count,
             "batch_rows": [count] + [0] * (count - 1),
@@ -158,6 +167,9 @@ class DistributedSummary:
     started: float = 0.0  # epoch seconds
     per_actor: dict[str, ActorStats] = field(default_factory=dict)
     batch_log: list[tuple[int, int, float]] = field(default_factory=list)  # (documents, sentences, seconds) per batch
+    # CPU seconds of the driver's own thread while results came in: taking each batch,
+    # gathering it by shard and writing parts (Ray Data's executor runs in other threads)
+    driver_thread_cpu_seconds: float = 0.0
     output: Path | None = None
 
     @property
@@ -287,13 +299,13 @@ class _ShardAssembler:
             self._commit(shard)
 
 
-def _layout(output: Path, parts_format: str) -> tuple[Path | None, PartsDir]:
+def _layout(output: Path, parts_format: str, mode: str) -> tuple[Path | None, PartsDir]:
     """(final file or None, parts directory): a file name asks for one merged file at the end."""
     try:
         kind = output_format(output)
     except ValueError:
-        return None, PartsDir(output, parts_format)
-    return output, PartsDir(output.with_name(output.name + ".parts"), kind)
+        return None, PartsDir(output, parts_format, mode)
+    return output, PartsDir(output.with_name(output.name + ".parts"), kind, mode)
 
 
 def _record_bytes(shards: list[Shard]) -> int:
@@ -339,17 +351,20 @@ def score_on_ray(
     ship_model: bool = False,
     force: bool = False,
     progress: bool = True,
+    mode: str = "spans",
 ) -> DistributedSummary:
     """Score every record of ``inputs`` on a Ray cluster; a rerun of the same command continues the run.
 
     ``output`` is a directory of parts (``parts_format``) with a manifest, or a
     ``.jsonl``/``.csv``/``.parquet`` file made from the parts once all are written.
+    ``mode`` is what a document becomes, as locally (:data:`flashpoint.chunk_scoring.OUTPUT_MODES`):
+    the score contract, the contract with normalised values, or one row per merged event.
     """
     started = time.time()
     columns = columns or ColumnMapping()
     model_dir = Path(model_dir)
     runtime_files(model_dir, precision)  # a missing model or precision fails here, before any cluster work
-    final, parts = _layout(Path(output), parts_format)
+    final, parts = _layout(Path(output), parts_format, mode)
     if final is not None and final.exists() and not force:
         raise PartsError(f"{final} exists; use --force to overwrite it")
     if force and parts.root.exists():
@@ -358,7 +373,8 @@ def score_on_ray(
             shutil.rmtree(parts.root)
         elif any(parts.root.iterdir()):
             raise PartsError(f"{parts.root} is not the output of a distributed run; --force does not delete it")
-    identity = run_identity(inputs, model_dir, precision, parts.kind, list(vars(columns).values()), records_per_shard)
+    identity = run_identity(inputs, model_dir, precision, parts.kind, list(vars(columns).values()), records_per_shard,
+                            mode)
     parts.root.mkdir(parents=True, exist_ok=True)
     summary = DistributedSummary(output=final or parts.root, started=started)
     with parts.locked():
@@ -421,7 +437,8 @@ def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, mod
                      batch_size=1, batch_format="pyarrow", num_cpus=0,
                      compute=ray.data.TaskPoolStrategy(size=max(1, min(4, actors))))
         .map_batches(ScoreActor, fn_constructor_kwargs={"model_dir": str(model_dir.resolve()), "precision": precision,
-                                                        "threads": actor_cpus, "shipped": shipped},
+                                                        "threads": actor_cpus, "shipped": shipped,
+                                                        "mode": parts.mode, "jsonl_parts": parts.kind == "jsonl"},
                      batch_size=chunk_size, batch_format="pyarrow", num_cpus=actor_cpus,
                      compute=ray.data.ActorPoolStrategy(size=actors))
     )
@@ -431,10 +448,12 @@ def _run(pending: list[Shard], parts: PartsDir, summary: DistributedSummary, mod
 
         bar = tqdm(initial=summary.resumed_from, total=known_total, unit="doc", desc="scoring on ray", dynamic_ncols=True)
     assembler = _ShardAssembler(parts, pending, summary, bar)
+    thread_cpu = time.thread_time()
     try:
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
             assembler.add(batch)
         assembler.finish()
+        summary.driver_thread_cpu_seconds = time.thread_time() - thread_cpu
     except ray.exceptions.RayError as error:  # Ray has retried what it could: say what failed, in one line
         logger.debug("the Ray run failed", exc_info=True)
         reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [type(error).__name__]
