@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(MODEL)/manifest.json: | $(STAMP)
-	@echo "No model at $(MODEL): training it from configs/default.yaml on data/corpus (about 15 minutes on 2 cores)."
+	@echo "No model at $(MODEL): training it from configs/default.yaml on data/corpus (about 20 minutes on 2 cores)."
 	$(BIN)/flashpoint train configs/default.yaml -o $(MODEL)
 
 model: $(MODEL)/manifest.json
