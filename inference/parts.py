@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 from flashpoint.chunk_scoring import OUTPUT_MODES, counted_events
 from flashpoint.sharding import Shard
-from flashpoint.writers import (encode_chunk, encode_record_chunk, merge_parquet_parts, output_format, record_schema,
-                                write_parquet_part, write_record_parquet_part)
+from flashpoint.writers import (chunk_encoder, empty_parquet_schema, merge_parquet_parts, output_format,
+                                parquet_part_writer)
 
 MANIFEST = "manifest.json"
 FORMAT = "flashpoint-parts"
@@ -207,16 +207,14 @@ class PartsDir:
             _fsync_directory(self.root)
             return stats
         documents = [document for document, _ in scored]
-        records = self.mode == "records"
         if self.kind == "parquet":
             temporary = destination.with_name(destination.name + ".tmp")
-            (write_record_parquet_part if records else write_parquet_part)(documents, temporary)
+            parquet_part_writer(self.mode)(documents, temporary)
             with temporary.open("rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, destination)
         else:
-            encode = encode_record_chunk if records else encode_chunk
-            _replace_synced(encode(documents, self.kind, with_header=self.kind == "csv"), destination)
+            _replace_synced(chunk_encoder(self.mode)(documents, self.kind, with_header=self.kind == "csv"), destination)
         _fsync_directory(self.root)
         return stats
 
@@ -261,7 +259,7 @@ def merge_parts(root: Path, destination: Path) -> PartStats:
         raise PartsError(f"{root} lacks {', '.join(missing[:3])} named by its manifest")
     temporary = destination.with_name(destination.name + ".tmp")
     if kind == "parquet":
-        merge_parquet_parts(files, temporary, record_schema() if parts.mode == "records" else None)
+        merge_parquet_parts(files, temporary, empty_parquet_schema(parts.mode))
     else:
         with temporary.open("wb") as handle:
             for number, file in enumerate(files):

@@ -39,8 +39,8 @@ from flashpoint.model_dir import model_graphs
 from flashpoint.readers import ColumnMapping, InputRecord, input_kind, read_inputs
 from flashpoint.run_lock import RunLock
 from flashpoint.run_state import RunFiles, RunIdentity, RunMismatchError, RunState
-from flashpoint.writers import (encode_chunk, encode_record_chunk, merge_parquet_parts, output_format, record_schema,
-                                write_parquet_part, write_record_parquet_part)
+from flashpoint.writers import (chunk_encoder, empty_parquet_schema, merge_parquet_parts, output_format,
+                                parquet_part_writer)
 
 logger = logging.getLogger(__name__)
 MAX_ERROR_EXAMPLES = 5
@@ -83,7 +83,7 @@ class _ChunkWriter:
 
     def __init__(self, kind: str, files: RunFiles, state: RunState, mode: str = "spans") -> None:
         self.kind, self.files, self.state = kind, files, state
-        self.records = mode == "records"  # one row per merged event instead of one per document
+        self.mode = mode  # "records": one row per merged event instead of one per document
         self._handle: BinaryIO | None = None
         if kind == "parquet":
             self._prepare_parts()
@@ -116,8 +116,7 @@ class _ChunkWriter:
             self._append(self._encode([], with_header=True))
 
     def _encode(self, documents: list[dict], with_header: bool = False) -> bytes:
-        encode = encode_record_chunk if self.records else encode_chunk
-        return encode(documents, self.kind, with_header=with_header)
+        return chunk_encoder(self.mode)(documents, self.kind, with_header=with_header)
 
     def _append(self, data: bytes) -> None:
         assert self._handle is not None
@@ -129,7 +128,7 @@ class _ChunkWriter:
     def write(self, documents: list[dict]) -> None:
         if self.kind == "parquet":
             temporary = self._part(self.state.parts).with_suffix(".tmp")
-            (write_record_parquet_part if self.records else write_parquet_part)(documents, temporary)
+            parquet_part_writer(self.mode)(documents, temporary)
             os.replace(temporary, self._part(self.state.parts))
             fsync_directory(self.files.parts)
             self.state.parts += 1
@@ -146,7 +145,7 @@ def _publish_output(kind: str, files: RunFiles, state: RunState, mode: str) -> N
     """Put the complete output in place under its final name (again, if a kill interrupted it)."""
     if kind == "parquet":
         parts = [files.parts / f"part-{i:06d}.parquet" for i in range(state.parts)]
-        merge_parquet_parts(parts, files.output, record_schema() if mode == "records" else None)
+        merge_parquet_parts(parts, files.output, empty_parquet_schema(mode))
     elif files.partial.exists():
         publish(files.partial, files.output)
     elif not files.output.exists():

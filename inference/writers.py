@@ -144,6 +144,23 @@ def encode_record_chunk(documents: list[dict], kind: str, with_header: bool) -> 
     return buffer.getvalue().encode("utf-8")
 
 
+def chunk_encoder(mode: str):
+    """How a chunk of scored documents becomes JSONL or CSV bytes in an output mode
+    (:data:`flashpoint.chunk_scoring.OUTPUT_MODES`): one row per merged event in records
+    mode, else one line per document. The one choice every engine and writer makes."""
+    return encode_record_chunk if mode == "records" else encode_chunk
+
+
+def parquet_part_writer(mode: str):
+    """How a chunk of scored documents becomes a Parquet part in an output mode."""
+    return write_record_parquet_part if mode == "records" else write_parquet_part
+
+
+def empty_parquet_schema(mode: str):
+    """The schema of a Parquet output with no part at all (None: the flat score schema)."""
+    return record_schema() if mode == "records" else None
+
+
 def _arrow_type(pa, python_type):
     """The Arrow type of a record column, from its Python annotation (``int | None`` -> int64)."""
     import types

@@ -37,7 +37,7 @@ from flashpoint.model_files import default_cache, pack_model, runtime_files, unp
 from flashpoint.parts import PartsDir, PartsError, PartStats, ScoredLine, error_example, merge_parts, run_identity
 from flashpoint.readers import ColumnMapping, InputRecord
 from flashpoint.sharding import Shard, plan_shards, read_unit, read_units
-from flashpoint.writers import encode_record_chunk, json_line, output_format
+from flashpoint.writers import chunk_encoder, json_line, output_format
 
 logger = logging.getLogger(__name__)
 
@@ -116,12 +116,11 @@ class ScoreActor:
         scored = self.scorer([InputRecord(**{name: r[name] for name, _ in _RECORD_FIELDS}) for r in rows])
         busy = time.perf_counter() - started
         count = len(rows)
-        if not self.jsonl_parts:
-            encoded = [json_line(document) for document, _ in scored]
-        elif self.mode == "records":  # one JSONL row per merged event, as the part holds them
-            encoded = [encode_record_chunk([document], "jsonl", with_header=False).decode("utf-8") for document, _ in scored]
+        if self.jsonl_parts:  # the rows the part holds (one per document, or per merged event in records mode)
+            encode = chunk_encoder(self.mode)
+            encoded = [encode([document], "jsonl", with_header=False).decode("utf-8") for document, _ in scored]
         else:
-            encoded = [json_line(document) + "\n" for document, _ in scored]
+            encoded = [json_line(document) for document, _ in scored]
         return pa.table({
             "shard": [r["shard"] for r in rows], "position": [r["position"] for r in rows],
             "shard_records": [r["shard_records"] for r in rows],
