@@ -88,3 +88,16 @@ def test_softmax_consistency_compares_whole_distributions_including_none():
     mean = p.mean(dim=0)
     expected = float(sum((row * (row / mean).log()).sum() for row in p) / 2)
     assert math.isclose(consistency_loss(head, torch.tensor([1, 1]), 2, "softmax").item(), expected, rel_tol=1e-5)
+
+
+def test_softmax_type_loss_weights_the_none_class_only():
+    from flashpoint.training.train import softmax_type_loss
+
+    head = torch.tensor([[2.0, 0.0, 1.0], [0.5, 1.5, -1.0]])
+    labels = torch.tensor([[0.0, 0.0], [1.0, 1.0]])  # row 0: no event; row 1: both types
+    log_p = torch.log_softmax(head, dim=1)
+    none_term = -log_p[0, 2].item()
+    type_term = -(0.5 * log_p[1, 0] + 0.5 * log_p[1, 1]).item()
+    assert math.isclose(softmax_type_loss(head, labels).item(), (none_term + type_term) / 2, rel_tol=1e-6)
+    assert math.isclose(softmax_type_loss(head, labels, none_weight=0.25).item(),
+                        (0.25 * none_term + type_term) / 2, rel_tol=1e-6)

@@ -65,6 +65,10 @@ class TrainingConfig(_Strict):
     type_positive_weight: float = Field(default=3.0, gt=0, description="BCE weight of positive type labels")
     type_loss: Literal["sigmoid", "softmax", "both"] = Field(
         default="sigmoid", description="independent sigmoids, a softmax over the types plus 'none', or both summed")
+    none_weight: float = Field(
+        default=1.0, gt=0,
+        description="softmax/both heads: cross-entropy weight of the 'none' class against each type "
+                    "(below 1 trades precision for recall, as type_positive_weight does for sigmoids)")
     label_smoothing: float = Field(default=0.0, ge=0.0, lt=0.5, description="smoothing of the type targets")
     consistency_weight: float = Field(
         default=0.0, ge=0.0,

@@ -131,7 +131,8 @@ def _loss(model: EventModel, batch, config: Config) -> torch.Tensor:
 
     Sigmoid: BCE summed over the 30 labels (a mean would shrink each label's gradient 30-fold
     and leave the rare positives under-learnt), positives up-weighted. Softmax: cross-entropy
-    against the gold types spread evenly, or "none" for a sentence without an event.
+    against the gold types spread evenly, or "none" for a sentence without an event, the
+    "none" class weighted by ``none_weight``.
     """
     training = config.training
     head, states = model.encode_head(batch.input_ids, batch.attention_mask)
@@ -145,10 +146,7 @@ def _loss(model: EventModel, batch, config: Config) -> torch.Tensor:
         loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
             logits, targets, pos_weight=weight, reduction="sum") / logits.shape[0]
     if training.type_loss in ("softmax", "both"):
-        none = (labels.sum(dim=1, keepdim=True) == 0).to(labels.dtype)
-        distribution = torch.cat([labels, none], dim=1)
-        distribution = distribution / distribution.sum(dim=1, keepdim=True)
-        loss = loss + torch.nn.functional.cross_entropy(head, distribution, label_smoothing=smoothing)
+        loss = loss + softmax_type_loss(head, labels, training.none_weight, smoothing)
     if training.consistency_weight > 0:
         loss = loss + training.consistency_weight * consistency_loss(head, batch.groups, model.n_types, training.type_loss)
     if len(batch.pair_rows) and training.argument_loss_weight > 0:
@@ -157,6 +155,24 @@ def _loss(model: EventModel, batch, config: Config) -> torch.Tensor:
             tag_logits.reshape(-1, tag_logits.shape[-1]), batch.pair_tags.reshape(-1), ignore_index=IGNORE
         )
     return loss
+
+
+def softmax_type_loss(head: torch.Tensor, labels: torch.Tensor, none_weight: float = 1.0,
+                      smoothing: float = 0.0) -> torch.Tensor:
+    """Cross-entropy of the types-plus-none head against the gold types spread evenly.
+
+    A row without an event targets the last ("none") logit. ``none_weight`` scales that
+    class's term: real news has fewer, vaguer cues than the corpus, and a lighter "none" is
+    the softmax counterpart of the sigmoid head's positive weight (more recall).
+    """
+    none = (labels.sum(dim=1, keepdim=True) == 0).to(labels.dtype)
+    distribution = torch.cat([labels, none], dim=1)
+    distribution = distribution / distribution.sum(dim=1, keepdim=True)
+    class_weight = None
+    if none_weight != 1.0:
+        class_weight = head.new_ones(head.shape[1])
+        class_weight[-1] = none_weight
+    return torch.nn.functional.cross_entropy(head, distribution, weight=class_weight, label_smoothing=smoothing)
 
 
 def consistency_loss(head: torch.Tensor, groups: torch.Tensor, n_types: int, type_loss: str) -> torch.Tensor:
