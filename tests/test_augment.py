@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from flashpoint.training.augment import lowercased, mojibake, noisy_variant, unpunctuated
+from flashpoint.training.augment import lowercased, mojibake, noisy_variant, unpunctuated, uppercased
 
 
 def _record(text: str, spans: list[tuple[str, str]], lang: str = "en") -> dict:
@@ -26,6 +26,13 @@ def test_lowercase_keeps_offsets_one_to_one_even_for_turkish_dotted_i():
     variant = lowercased(record)
     assert variant["text"] == "İzmir'de polis, 3 kişiyi gözaltına aldı."
     assert _phrases(variant) == [("location", "İzmir"), ("actor", "polis")]
+
+
+def test_uppercase_keeps_offsets_one_to_one_even_for_german_sharp_s():
+    record = _record("Straßenkämpfe in Köln: Polizei nimmt 3 Männer fest.", [("location", "Köln"), ("actor", "Polizei")], "de")
+    variant = uppercased(record)
+    assert variant["text"] == "STRAßENKÄMPFE IN KÖLN: POLIZEI NIMMT 3 MÄNNER FEST."
+    assert _phrases(variant) == [("location", "KÖLN"), ("actor", "POLIZEI")]
 
 
 def test_mojibake_lengthens_characters_and_moves_later_spans():
@@ -66,3 +73,30 @@ def test_each_epoch_draws_forms_in_the_configured_shares(tokenizer_64, ontology)
     assert 150 < lowered < 250
     clean = AugmentedExamples(records, tokenizer_64, ontology, lowercase=0.0, noise=0.0, seed=1)
     assert clean.epoch(np.random.default_rng(3)) is clean.forms[0]
+
+
+def test_uppercase_share_follows_the_other_shares_and_leaves_their_draws_alone(tokenizer_64, ontology):
+    from flashpoint.training.features import AugmentedExamples
+
+    records = [_record(f"Gunmen attacked village number {i} in Zamfara.", [("actor", "Gunmen")]) for i in range(400)]
+    first = {form: tokenizer_64.encode([word])[0][0].ids[1] for form, word in
+             (("clean", "Gunmen"), ("lower", "gunmen"), ("upper", "GUNMEN"))}
+    without = AugmentedExamples(records, tokenizer_64, ontology, lowercase=0.3, noise=0.0, seed=1)
+    with_upper = AugmentedExamples(records, tokenizer_64, ontology, lowercase=0.3, noise=0.0, seed=1, uppercase=0.4)
+    old = without.epoch(np.random.default_rng(5))
+    new = with_upper.epoch(np.random.default_rng(5))
+    # a record lower-cased without the upper-case share is lower-cased with it: same draws, same ranges
+    assert [e.ids[1] == first["lower"] for e in old] == [e.ids[1] == first["lower"] for e in new]
+    upper = sum(int(e.ids[1] == first["upper"]) for e in new)
+    assert 120 < upper < 200
+    assert sum(int(e.ids[1] == first["upper"]) for e in old) == 0
+
+
+def test_augment_shares_over_one_are_refused():
+    import pytest
+    from pydantic import ValidationError
+
+    from flashpoint.training.config import AugmentConfig
+
+    with pytest.raises(ValidationError, match="sum to at most 1"):
+        AugmentConfig(lowercase=0.6, noise=0.3, uppercase=0.2)

@@ -1,7 +1,7 @@
 """Noisy variants of training records, with their span offsets remapped by code.
 
 Real archives are not the clean prose our writers produce: Indian press archives are
-almost entirely lower case, scraped pages carry mojibake ("â€™" for "’", "Ã©" for "é"),
+almost entirely lower case, agency headlines often all upper case, scraped pages carry mojibake ("â€™" for "’", "Ã©" for "é"),
 and feeds lose punctuation. Such variants are made here from our own records (never from
 evaluation text) and the trainer swaps a record for one of them with the probabilities of
 ``data.augment``, a fresh draw each epoch.
@@ -55,6 +55,12 @@ def lowercased(record: dict) -> dict:
     """Lower case, character by character (a character whose lower case is longer, like
     Turkish "İ", keeps its own so that offsets stay one to one)."""
     return rewrite(record, lambda _, c: c.lower() if len(c.lower()) == 1 else c)
+
+
+def uppercased(record: dict) -> dict:
+    """Upper case, as wire headlines and some agency feeds come ("REBELS SEIZE TOWN"); a
+    character whose upper case is longer, like "ß", keeps its own so offsets stay one to one."""
+    return rewrite(record, lambda _, c: c.upper() if len(c.upper()) == 1 else c)
 
 
 def mojibake(record: dict) -> dict:

@@ -22,11 +22,18 @@ class _Strict(BaseModel):
 
 
 class AugmentConfig(_Strict):
-    """Real news arrives lower-cased, garbled and unpunctuated; each epoch a training record
+    """Real news arrives lower-cased, upper-cased, garbled and unpunctuated; each epoch a training record
     is replaced by such a variant with these probabilities (offsets are remapped by code)."""
 
     lowercase: float = Field(default=0.0, ge=0.0, le=1.0, description="share of records lower-cased")
     noise: float = Field(default=0.0, ge=0.0, le=1.0, description="share given mojibake or lost punctuation")
+    uppercase: float = Field(default=0.0, ge=0.0, le=1.0, description="share upper-cased (agency headlines)")
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> "AugmentConfig":
+        if self.lowercase + self.noise + self.uppercase > 1.0:
+            raise ValueError("data.augment shares (lowercase + noise + uppercase) must sum to at most 1")
+        return self
 
 
 class DataConfig(_Strict):

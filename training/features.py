@@ -158,16 +158,27 @@ class AugmentedExamples:
     draw, made afresh each epoch, of which form each record takes."""
 
     def __init__(self, records: list[dict], tokenizer: WindowTokenizer, ontology: Ontology,
-                 lowercase: float, noise: float, seed: int, parallel_groups: bool = False) -> None:
-        from flashpoint.training.augment import lowercased, noisy_variant
+                 lowercase: float, noise: float, seed: int, parallel_groups: bool = False,
+                 uppercase: float = 0.0) -> None:
+        from flashpoint.training.augment import lowercased, noisy_variant, uppercased
 
-        self.lowercase, self.noise = lowercase, noise
+        self.lowercase, self.noise, self.uppercase = lowercase, noise, uppercase
         self.forms = [featurize(records, tokenizer, ontology)]
+        # (first draw value, last draw value, form index) of each variant: shares laid end to end
+        self.shares: list[tuple[float, float, int]] = []
+        start = 0.0
         if lowercase > 0:
             self.forms.append(featurize([lowercased(r) for r in records], tokenizer, ontology))
+            self.shares.append((start, start + lowercase, len(self.forms) - 1))
+        start += lowercase
         if noise > 0:
             rng = random.Random(seed)
             self.forms.append(featurize([noisy_variant(r, rng) for r in records], tokenizer, ontology))
+            self.shares.append((start, start + noise, len(self.forms) - 1))
+        start += noise
+        if uppercase > 0:
+            self.forms.append(featurize([uppercased(r) for r in records], tokenizer, ontology))
+            self.shares.append((start, start + uppercase, len(self.forms) - 1))
         self.n_records = len(records)
         if parallel_groups:
             for form in self.forms:
@@ -182,15 +193,9 @@ class AugmentedExamples:
         if len(self.forms) == 1:
             return self.forms[0]  # no draw: a recipe without augmentation trains exactly as before
         draws = generator.random(self.n_records)
-        lower_form = 1 if self.lowercase > 0 else None
-        noise_form = len(self.forms) - 1 if self.noise > 0 else None
         examples: list[Example] = []
         for record, draw in enumerate(draws):
-            form = 0
-            if lower_form is not None and draw < self.lowercase:
-                form = lower_form
-            elif noise_form is not None and self.lowercase <= draw < self.lowercase + self.noise:
-                form = noise_form
+            form = next((index for low, high, index in self.shares if low <= draw < high), 0)
             examples.extend(self.by_record[form][record])
         return examples
 

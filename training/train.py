@@ -229,7 +229,7 @@ def train(config: Config, output_dir: str | Path, progress: bool = True) -> Path
     augment = config.data.augment
     consistency = config.training.consistency_weight > 0
     train_examples = AugmentedExamples(splits["train"], tokenizer, ontology, augment.lowercase, augment.noise,
-                                       config.seed, parallel_groups=consistency)
+                                       config.seed, parallel_groups=consistency, uppercase=augment.uppercase)
     make_batches = parallel_batches if consistency else length_bucketed_batches
 
     model = build_model(config, ontology, base)
