@@ -126,11 +126,11 @@ def main() -> None:
 
     model_dir = args.model or REPO / "models" / "ablations" / args.name
     minutes = None
+    records = corpus_size(args.config, args.overrides)  # before training: the corpus it trains on
     if args.model is None:
         minutes = train_variant(args.config, args.overrides, model_dir)
     metrics = real_dev(model_dir, args.sets)
-    row = row_for(args.name, args.config, args.overrides, model_dir, metrics, args.sets, minutes,
-                  corpus_size(args.config, args.overrides))
+    row = row_for(args.name, args.config, args.overrides, model_dir, metrics, args.sets, minutes, records)
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = [json.loads(line) for line in LOG.read_text().splitlines()] if LOG.is_file() else []
     rows = [r for r in rows if r["name"] != args.name] + [row]
