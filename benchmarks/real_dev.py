@@ -68,10 +68,15 @@ COMPARISON_END = "<!-- real-dev-comparison:end -->"
 def comparison_table(model: Path, reference: Path) -> list[str]:
     """Side by side, per set and mapped label: the reference model's real-dev figures and this one's."""
     def figures(path: Path) -> dict:
+        # a model directory, or a saved result (benchmarks/results/real_dev-NAME.json) of a model
+        # that is no longer on disk
+        if path.is_file():
+            return json.loads(path.read_text())["int8"]
         return json.loads((path / "metrics.json").read_text())["real_dev"]["int8"]
 
     new, old = figures(model), figures(reference)
-    lines = [f"Real news, int8, `{reference.name}` (before) against `{model.name}` (after); "
+    label = reference.stem.removeprefix("real_dev-") if reference.is_file() else reference.name
+    lines = [f"Real news, int8, `{label}` (before) against `{model.name}` (after); "
              f"`python benchmarks/real_dev.py --model {model} --compare {reference}`.", "",
              "| set | label | gold | F1 before | F1 after | recall before | recall after |", "|---|---|---|---|---|---|---|"]
     for name, after in new["sets"].items():
@@ -116,8 +121,9 @@ def main() -> None:
     parser.add_argument("--scores-dir", type=Path, help="keep (and reuse) score outputs here")
     parser.add_argument("--limit", type=int, help="first N records per set (a smoke test; not written into the model)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave metrics.json unchanged")
-    parser.add_argument("--compare", type=Path, metavar="REFERENCE_MODEL",
-                        help="only write the before/after table against a scored reference model into model_card.md")
+    parser.add_argument("--compare", type=Path, metavar="REFERENCE",
+                        help="only write the before/after table against a scored reference model (its directory, "
+                             "or its saved benchmarks/results/real_dev-NAME.json) into model_card.md")
     args = parser.parse_args()
     if args.compare:
         write_comparison(args.model, args.compare)
