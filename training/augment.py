@@ -1,8 +1,8 @@
 """Noisy variants of training records, with their span offsets remapped by code.
 
 Real archives are not the clean prose our writers produce: Indian press archives are
-almost entirely lower case, agency headlines often all upper case, scraped pages carry mojibake ("â€™" for "’", "Ã©" for "é"),
-and feeds lose punctuation. Such variants are made here from our own records (never from
+almost entirely lower case, agency headlines often all upper case, scraped pages carry
+mojibake ("â€™" for "’", "Ã©" for "é"), and feeds lose punctuation. Such variants are made here from our own records (never from
 evaluation text) and the trainer swaps a record for one of them with the probabilities of
 ``data.augment``, a fresh draw each epoch.
 

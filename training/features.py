@@ -162,23 +162,18 @@ class AugmentedExamples:
                  uppercase: float = 0.0) -> None:
         from flashpoint.training.augment import lowercased, noisy_variant, uppercased
 
-        self.lowercase, self.noise, self.uppercase = lowercase, noise, uppercase
+        rng = random.Random(seed)
+        variants = ((lowercase, lowercased), (noise, lambda r: noisy_variant(r, rng)), (uppercase, uppercased))
         self.forms = [featurize(records, tokenizer, ontology)]
-        # (first draw value, last draw value, form index) of each variant: shares laid end to end
+        # (first draw value, end draw value, form index) of each variant: shares laid end to end,
+        # in a fixed order, so adding a share never moves the draws of the ones before it
         self.shares: list[tuple[float, float, int]] = []
         start = 0.0
-        if lowercase > 0:
-            self.forms.append(featurize([lowercased(r) for r in records], tokenizer, ontology))
-            self.shares.append((start, start + lowercase, len(self.forms) - 1))
-        start += lowercase
-        if noise > 0:
-            rng = random.Random(seed)
-            self.forms.append(featurize([noisy_variant(r, rng) for r in records], tokenizer, ontology))
-            self.shares.append((start, start + noise, len(self.forms) - 1))
-        start += noise
-        if uppercase > 0:
-            self.forms.append(featurize([uppercased(r) for r in records], tokenizer, ontology))
-            self.shares.append((start, start + uppercase, len(self.forms) - 1))
+        for share, make in variants:
+            if share > 0:
+                self.forms.append(featurize([make(r) for r in records], tokenizer, ontology))
+                self.shares.append((start, start + share, len(self.forms) - 1))
+            start += share
         self.n_records = len(records)
         if parallel_groups:
             for form in self.forms:
